@@ -56,6 +56,8 @@ CREATE TABLE invites (
     created_by          INTEGER REFERENCES users(id),
     created_at          TEXT NOT NULL,
     expires_at          TEXT NOT NULL,
+    -- The lifetime chosen at creation; a resend renews the expiry by it.
+    lifetime_days       INTEGER NOT NULL,
     accepted_at         TEXT,
     accepted_by         INTEGER REFERENCES users(id),
     revoked_at          TEXT,

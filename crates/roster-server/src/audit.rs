@@ -125,7 +125,7 @@ pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Quer
     let limit = check_limit(query.limit)?;
     let before = decode_cursor(query.cursor.as_deref())?.unwrap_or(i64::MAX);
     let action = query.action.map(|a| a.as_str());
-    let pattern = query.q.as_deref().filter(|q| !q.is_empty()).map(like_pattern);
+    let pattern = like_pattern(query.q.as_deref())?;
     let account_id = caller.account_id;
     let page = st
         .db
@@ -185,9 +185,14 @@ pub async fn events(
             _ => None,
         }
     });
-    let stream = backlog.chain(live).map(|e| {
-        Ok(Event::default().id(e.id.clone()).event("audit").data(serde_json::to_string(&e).unwrap_or_default()))
-    });
+    let mut stopping = st.stopping.clone();
+    let stream = backlog
+        .chain(live)
+        .map(|e| Ok(Event::default().id(e.id.clone()).event("audit").data(serde_json::to_string(&e).unwrap_or_default())))
+        // End with the server: a client reconnects with Last-Event-ID and misses nothing.
+        .take_until(async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keep-alive")))
 }
 

@@ -78,7 +78,7 @@ impl FromRequestParts<AppState> for Caller {
         let key = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .and_then(|h| h.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, k)| k))
             .map(str::trim)
             .filter(|k| !k.is_empty() && k.len() <= 200)
             .ok_or_else(|| ApiError::unauthorized("The Authorization header must be `Bearer <key>`."))?;

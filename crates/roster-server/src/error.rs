@@ -1,6 +1,7 @@
 //! Every failure leaves the server as RFC 9457 problem+json with a stable `code`, including
 //! the extractor rejections axum would otherwise answer in plain text.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderValue, StatusCode, header, request::Parts};
@@ -105,11 +106,43 @@ pub struct Json<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(r) => Err(json_rejection(r)),
+        if !is_json_content_type(req.headers()) {
+            return Err(unsupported_media_type());
         }
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                payload_too_large()
+            } else {
+                ApiError::bad_request(format!("Could not read the request body: {}", r.body_text()))
+            }
+        })?;
+        // Syntax before shape: serde stops at the first unknown or mistyped field, so without
+        // this a truncated or broken body would be reported as 422 instead of 400.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
+            return Err(ApiError::bad_request("The request body is not valid JSON."));
+        }
+        // Every request body of this API is an object; serde would also build a struct from an array.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::unprocessable(ErrorCode::ValidationFailed, "The request body must be a JSON object."));
+        }
+        axum::Json::<T>::from_bytes(&bytes).map(|axum::Json(v)| Json(v)).map_err(json_rejection)
     }
+}
+
+/// `application/json` or any `application/*+json`, parameters allowed (as `axum::Json` takes).
+fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(essence) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()) else {
+        return false;
+    };
+    let essence = essence.trim().to_ascii_lowercase();
+    match essence.strip_prefix("application/") {
+        Some(sub) => sub == "json" || (sub.ends_with("+json") && sub.len() > "+json".len() && !sub.contains('/')),
+        None => false,
+    }
+}
+
+fn unsupported_media_type() -> ApiError {
+    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, "Send the body as JSON with Content-Type: application/json.")
 }
 
 fn json_rejection(r: JsonRejection) -> ApiError {
@@ -118,11 +151,7 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             ApiError::unprocessable(ErrorCode::ValidationFailed, format!("The request body has the wrong shape: {}", e.body_text()))
         }
         JsonRejection::JsonSyntaxError(_) => ApiError::bad_request("The request body is not valid JSON."),
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorCode::UnsupportedMediaType,
-            "Send the body as JSON with Content-Type: application/json.",
-        ),
+        JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(),
         other => ApiError::bad_request(format!("Could not read the request body: {}", other.body_text())),
     }
@@ -156,6 +185,6 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Path(v))
-            .map_err(|r: PathRejection| ApiError::bad_request(format!("Invalid path: {}", r.body_text())))
+            .map_err(|_: PathRejection| ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "Nothing has that id."))
     }
 }

@@ -104,7 +104,7 @@ pub struct ListQuery {
 pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Query<ListQuery>) -> Result<axum::Json<Page<Invite>>, ApiError> {
     let limit = check_limit(query.limit)?;
     let before = decode_cursor(query.cursor.as_deref())?.unwrap_or(i64::MAX);
-    let pattern = query.q.as_deref().filter(|q| !q.is_empty()).map(like_pattern);
+    let pattern = like_pattern(query.q.as_deref())?;
     let with_link = caller.manages_team();
     let account_id = caller.account_id;
     let now = db::ts(st.now());
@@ -327,8 +327,8 @@ pub async fn create(State(st): State<AppState>, caller: Caller, headers: HeaderM
             };
             tx.execute(
                 "INSERT INTO invites (public_id, account_id, email, notification_email, role, delivery, status, token, created_by, created_at,
-                    expires_at, identity_provider, tenant_id, require_secure, times_sent, last_sent_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?9)",
+                    expires_at, lifetime_days, identity_provider, tenant_id, require_secure, times_sent, last_sent_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?14, ?11, ?12, ?13, 1, ?9)",
                 params![
                     public_id,
                     facts.account_id,
@@ -343,6 +343,7 @@ pub async fn create(State(st): State<AppState>, caller: Caller, headers: HeaderM
                     provider,
                     idp.tenant_id,
                     new.require_secure_sign_in,
+                    days,
                 ],
             )?;
             let inv = find(tx, facts.account_id, &public_id, &now_s, true, &base)?.invite;
@@ -397,6 +398,19 @@ fn json_response(status: StatusCode, body: String, replayed: bool) -> Response {
     res
 }
 
+/// Invites to an owner-level role are the owners' business: only they create, resend or
+/// revoke them.
+fn require_owner_for_owner_invite(facts: &CallerFacts, invite: &Invite, verb: &str) -> Result<(), ApiError> {
+    if facts.is_owner || !facts.policy.role(&invite.role).is_some_and(|r| r.is_owner) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        ErrorCode::OwnerOnly,
+        format!("Only {} can {verb} an invite to an owner role.", crate::auth::role_names(facts.policy, |r| r.is_owner)),
+    ))
+}
+
 pub async fn resend(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<axum::Json<Invite>, ApiError> {
     caller.require_manager()?;
     let facts = CallerFacts::of(&caller);
@@ -408,6 +422,7 @@ pub async fn resend(State(st): State<AppState>, caller: Caller, Path(id): Path<S
         .write(move |tx| {
             let now_s = db::ts(now);
             let cur = find(tx, facts.account_id, &id, &now_s, true, &base)?;
+            require_owner_for_owner_invite(&facts, &cur.invite, "resend")?;
             match cur.invite.status {
                 InviteStatus::Accepted | InviteStatus::Revoked => {
                     return Err(ApiError::conflict(
@@ -422,7 +437,8 @@ pub async fn resend(State(st): State<AppState>, caller: Caller, Path(id): Path<S
                 }
                 InviteStatus::Pending => {}
             }
-            let expires_at = now + chrono::Duration::days(facts.policy.invite_lifetime_days as i64);
+            let days: i64 = tx.query_row("SELECT lifetime_days FROM invites WHERE id = ?1", [cur.rowid], |r| r.get(0))?;
+            let expires_at = now + chrono::Duration::days(days);
             tx.execute(
                 "UPDATE invites SET status = 'pending', expires_at = ?2, times_sent = times_sent + 1, last_sent_at = ?3 WHERE id = ?1",
                 params![cur.rowid, db::ts(expires_at), now_s],
@@ -465,6 +481,7 @@ pub async fn revoke(State(st): State<AppState>, caller: Caller, Path(id): Path<S
         .write(move |tx| {
             let now_s = db::ts(now);
             let cur = find(tx, facts.account_id, &id, &now_s, true, &base)?;
+            require_owner_for_owner_invite(&facts, &cur.invite, "revoke")?;
             if cur.invite.status != InviteStatus::Pending {
                 return Err(ApiError::conflict(
                     ErrorCode::InviteNotPending,

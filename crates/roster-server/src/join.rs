@@ -209,11 +209,13 @@ pub async fn redeem(st: &AppState, ip: std::net::IpAddr, req: JoinRequest) -> Re
                 return Err(ApiError::conflict(ErrorCode::AlreadyMember, format!("You are already a member of {}.", account.name)));
             }
             let policy = &presets::find(&account.preset).ok_or_else(|| ApiError::internal("unknown preset"))?.policy;
-            // This invite already holds a seat; joining converts it into a member. The check
-            // still runs so that no path can ever put the team over its limit.
+            // This invite already holds a seat; joining converts it into a member, so it is
+            // refused only when the members alone fill the team. (Pending invites beyond the
+            // limit, e.g. after the limit was lowered, must not lock out everyone while seats
+            // are free: they are admitted until the members reach the limit.)
             let s = seats(tx, inv.account_id, policy, now)?;
             if let Some(limit) = s.limit {
-                if s.used > limit || s.members >= limit {
+                if s.members >= limit {
                     return Err(seat_limit_error(&account.name, s.members, s.pending_invites, limit));
                 }
             }

@@ -29,7 +29,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use roster_api::{AuditEvent, ErrorCode};
 use tokio::sync::broadcast;
@@ -93,6 +93,9 @@ pub struct AppState {
     pub(crate) events: broadcast::Sender<(i64, AuditEvent)>,
     pub(crate) limiter: limits::Limiter,
     pub(crate) mailer: mail::Mailer,
+    /// Turns true when shutdown starts, so endless responses (the event stream) finish and
+    /// graceful shutdown does not wait for clients to hang up.
+    pub(crate) stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AppState {
@@ -114,7 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(members::me))
         .route("/roles", get(members::roles))
         .route("/members", get(members::list))
-        .route("/members/me", delete(members::leave))
+        .route("/members/me", get(members::get).patch(members::update).delete(members::leave))
         .route("/members/{user_id}", get(members::get).patch(members::update).delete(members::remove))
         .route("/invites", get(invites::list).post(invites::create))
         .route("/invites/{id}", get(invites::get))
@@ -192,6 +195,7 @@ pub async fn start_with_db(config: Config, db: Db) -> anyhow::Result<RunningServ
     let public_url: Arc<str> = config.public_url.clone().unwrap_or_else(|| url.clone()).trim_end_matches('/').into();
     let clock = Clock::default();
     let mailer = mail::Mailer::start(db.clone(), config.smtp_url.as_deref(), &config.mail_from)?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let state = AppState {
         db: db.clone(),
         clock: clock.clone(),
@@ -199,12 +203,14 @@ pub async fn start_with_db(config: Config, db: Db) -> anyhow::Result<RunningServ
         events: broadcast::channel(1024).0,
         limiter: limits::Limiter::new(config.limits.clone()),
         mailer,
+        stopping: stop_rx,
     };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app).with_graceful_shutdown(async {
+        let served = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = rx.await;
+            let _ = stop_tx.send(true);
         });
         if let Err(e) = served.await {
             tracing::error!(error = %e, "server stopped");

@@ -72,7 +72,9 @@ fn member_row(r: &rusqlite::Row<'_>, view: View) -> rusqlite::Result<MemberRow> 
             joined_at: db::parse_ts(&r.get::<_, String>(6)?),
             last_login_at: db::parse_ts_opt(r.get(7)?),
             sign_in_method: if view.show_sign_in { SignInMethod::parse(&sign_in) } else { None },
-            quota: view.quotas.then(|| quota.map(|q| q.max(0) as u64)),
+            // Stored as the bit pattern of the u64 (SQLite integers are i64; see `update`), so
+            // the API's whole 0..=u64::MAX range round-trips.
+            quota: view.quotas.then(|| quota.map(|q| q as u64)),
         },
     })
 }
@@ -165,10 +167,14 @@ pub fn check_limit(limit: Option<u32>) -> Result<usize, ApiError> {
     }
 }
 
-/// `LIKE` pattern matching `q` as a plain substring.
-pub fn like_pattern(q: &str) -> String {
+/// `LIKE` pattern matching the search term `q` as a plain substring; `None` for no search.
+pub fn like_pattern(q: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(q) = q.filter(|q| !q.is_empty()) else { return Ok(None) };
+    if q.chars().count() > 200 {
+        return Err(ApiError::bad_request("q: at most 200 characters."));
+    }
     let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
+    Ok(Some(format!("%{escaped}%")))
 }
 
 /// Turns `limit + 1` fetched rows into a page.
@@ -199,7 +205,7 @@ pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Quer
             return Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UnknownRole, unknown_role_message(caller.policy(), role)));
         }
     }
-    let pattern = query.q.as_deref().filter(|q| !q.is_empty()).map(like_pattern);
+    let pattern = like_pattern(query.q.as_deref())?;
     let view = View::of(&caller);
     let account_id = caller.account_id;
     let page = st
@@ -263,6 +269,7 @@ pub async fn update(
             if let Some(quota) = patch.quota {
                 let old = target.member.quota.flatten();
                 if old != quota {
+                    // `as i64` keeps the bits of quotas above i64::MAX; `member_row` reads them back.
                     tx.execute("UPDATE memberships SET quota = ?2 WHERE id = ?1", params![target.membership_id, quota.map(|q| q as i64)])?;
                     events.push(audit::record(
                         tx,

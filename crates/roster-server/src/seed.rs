@@ -164,12 +164,12 @@ pub fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<SeededAccount>> {
                 let tenant = (idp == "microsoft").then_some("contoso.onmicrosoft.com");
                 tx.execute(
                     "INSERT INTO invites (public_id, account_id, email, role, delivery, status, token, created_by, created_at, expires_at,
-                        accepted_at, accepted_by, revoked_at, identity_provider, tenant_id, require_secure, times_sent, last_sent_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?9)",
+                        accepted_at, accepted_by, revoked_at, identity_provider, tenant_id, require_secure, times_sent, last_sent_at, lifetime_days)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?9, ?18)",
                     params![
                         public_id, acc, email, role, delivery(i), status, db::new_secret(""), owner_uid, db::ts(created), db::ts(created + lifetime),
                         (status == "accepted").then(|| db::ts(decided)), accepted_by, (status == "revoked").then(|| db::ts(decided)),
-                        idp, tenant, policy.secure_sign_in_option && i % 2 == 0, 1 + (i % 2) as i64,
+                        idp, tenant, policy.secure_sign_in_option && i % 2 == 0, 1 + (i % 2) as i64, policy.invite_lifetime_days,
                     ],
                 )?;
                 audit(tx, acc, "invite_created", Some(owner_uid), "invite", &public_id, email, json!({"role": role, "delivery": delivery(i)}), created)?;
@@ -202,11 +202,35 @@ pub fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<SeededAccount>> {
             audit(tx, acc, "invite_revoked", Some(owner_uid), "invite", &revoked, &format!("typo.adress@{}", shape.domain), json!({"role": default_role}), now - Duration::days(18))?;
             let gone = format!("former.intern@{}", shape.domain);
             audit(tx, acc, "member_removed", Some(owner_uid), "member", &db::new_id("usr"), &gone, json!({"role": default_role}), now - Duration::days(30))?;
+            in_date_order(tx, acc)?;
             Ok(SeededAccount { id: acc_id, name: shape.name.into(), preset: preset.id.into(), keys })
         })?;
         out.push(acc);
     }
     Ok(out)
+}
+
+/// Rewrites an account's seeded invites and audit events in date order. Lists page newest
+/// first by insertion order, and the demo history above is written person by person, not
+/// date by date.
+fn in_date_order(tx: &Transaction<'_>, account: i64) -> rusqlite::Result<()> {
+    const TABLES: [(&str, &str); 2] = [
+        (
+            "invites",
+            "public_id, account_id, email, notification_email, role, delivery, status, token, created_by, created_at, expires_at,
+             accepted_at, accepted_by, revoked_at, identity_provider, tenant_id, require_secure, times_sent, last_sent_at, lifetime_days",
+        ),
+        ("audit", "account_id, action, actor_user_id, target_kind, target_id, target_email, details, created_at"),
+    ];
+    for (table, cols) in TABLES {
+        tx.execute_batch(&format!(
+            "CREATE TEMP TABLE seed_sort AS SELECT * FROM {table} WHERE account_id = {account};
+             DELETE FROM {table} WHERE account_id = {account};
+             INSERT INTO {table} ({cols}) SELECT {cols} FROM seed_sort ORDER BY created_at, id;
+             DROP TABLE seed_sort;"
+        ))?;
+    }
+    Ok(())
 }
 
 /// A big team for benchmarks: `members` members (the first is the owner, whose key is
@@ -235,13 +259,14 @@ pub fn scale(db: &Db, name: &str, preset: &str, members: usize, invites: usize, 
                 }
             }
             let mut invite = tx.prepare(
-                "INSERT INTO invites (public_id, account_id, email, role, delivery, status, token, created_by, created_at, expires_at, times_sent, last_sent_at)
-                 VALUES (?1, ?2, ?3, ?4, 'link', ?5, ?6, ?7, ?8, ?9, 1, ?8)",
+                "INSERT INTO invites (public_id, account_id, email, role, delivery, status, token, created_by, created_at, expires_at, times_sent, last_sent_at, lifetime_days)
+                 VALUES (?1, ?2, ?3, ?4, 'link', ?5, ?6, ?7, ?8, ?9, 1, ?8, ?10)",
             )?;
             let owner_uid = owner.as_ref().map(|o| o.0);
             for i in 0..invites {
                 let status = ["pending", "pending", "revoked", "expired"][i % 4];
-                let at = now - Duration::minutes(i as i64);
+                // Oldest first, so insertion order (which lists page by) matches creation time.
+                let at = now - Duration::minutes((invites - i) as i64);
                 invite.execute(params![
                     db::new_id("inv"),
                     acc,
@@ -251,7 +276,8 @@ pub fn scale(db: &Db, name: &str, preset: &str, members: usize, invites: usize, 
                     db::new_secret(""),
                     owner_uid,
                     db::ts(at),
-                    db::ts(at + Duration::days(p.policy.invite_lifetime_days as i64))
+                    db::ts(at + Duration::days(p.policy.invite_lifetime_days as i64)),
+                    p.policy.invite_lifetime_days
                 ])?;
             }
         }
