@@ -3,7 +3,8 @@
 //!
 //! Owns: request and response bodies, the problem+json error body and its stable codes,
 //! the team policy a client reads to serve any team model without knowing it in advance.
-//! Owns nothing that does I/O.
+//! Owns nothing that does I/O. With the `ts` feature every type also derives `ts_rs::TS`, so
+//! the UI's TypeScript types (`ui/src/bindings/`) are generated from these, never hand-written.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,7 @@ pub type Timestamp = DateTime<Utc>;
 /// How much a role may do in one area. `FullExceptDelete` is the "modifier" shade of a
 /// resources area; `LimitedRead` the "billing viewer" shade of billing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Access {
     Full,
@@ -25,6 +27,7 @@ pub enum Access {
 /// What a role may do per area. `team` is the one the server enforces for this API:
 /// `full` manages the team (invite, resend, revoke, change roles, remove, read the audit log).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Permissions {
     pub team: Access,
     pub resources: Access,
@@ -33,6 +36,7 @@ pub struct Permissions {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Role {
     pub id: String,
     pub name: String,
@@ -46,6 +50,7 @@ pub struct Role {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     /// The owner copies the link and shares it by any channel.
@@ -55,6 +60,7 @@ pub enum Delivery {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityProvider {
     #[default]
@@ -74,15 +80,18 @@ impl IdentityProvider {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IdentityProviderRestriction {
     pub provider: IdentityProvider,
     /// Microsoft Entra tenant the invitee must belong to; only with `microsoft`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub tenant_id: Option<String>,
 }
 
 /// Everything a client needs to know about an account's team model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TeamPolicy {
     pub roles: Vec<Role>,
     /// Role preselected when inviting.
@@ -106,6 +115,7 @@ impl TeamPolicy {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Account {
     pub id: String,
     pub name: String,
@@ -113,6 +123,7 @@ pub struct Account {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserRef {
     pub id: String,
     pub email: String,
@@ -120,6 +131,7 @@ pub struct UserRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Seats {
     pub members: u32,
     pub pending_invites: u32,
@@ -130,6 +142,7 @@ pub struct Seats {
 
 /// `GET /v1/me`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Me {
     pub account: Account,
     pub user: UserRef,
@@ -139,6 +152,7 @@ pub struct Me {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SignInMethod {
     Email,
@@ -172,6 +186,7 @@ impl SignInMethod {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Member {
     pub user_id: String,
     pub email: String,
@@ -181,31 +196,38 @@ pub struct Member {
     pub last_login_at: Option<Timestamp>,
     /// Present only for callers who manage the team.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub sign_in_method: Option<SignInMethod>,
     /// Monthly request quota; present only where the policy has quotas, `null` = unlimited.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub quota: Option<Option<u64>>,
 }
 
 /// `PATCH /v1/members/{user_id}`. Absent fields are left alone; `"quota": null` lifts the quota.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct MemberPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub quota: Option<Option<u64>>,
 }
 
 /// Answer to a member PATCH: promoting to owner where the policy asks for confirmation
 /// leaves the role unchanged and returns the pending promotion instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MemberUpdate {
     pub member: Member,
     pub promotion: Option<OwnerPromotion>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum InviteStatus {
     Pending,
@@ -226,6 +248,7 @@ impl InviteStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Invite {
     pub id: String,
     /// The invitee's username: usually an e-mail, for some identity providers a login name.
@@ -250,25 +273,31 @@ pub struct Invite {
 
 /// `POST /v1/invites`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct NewInvite {
     pub email: String,
     pub role: String,
     /// Defaults to the policy's first delivery method.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub delivery: Option<Delivery>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub notification_email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub identity_provider: Option<IdentityProviderRestriction>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_secure_sign_in: bool,
     /// 1..=policy lifetime; defaults to the policy lifetime.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub expires_in_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
     InviteCreated,
@@ -319,6 +348,7 @@ impl AuditAction {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum AuditTargetKind {
     Member,
@@ -326,6 +356,7 @@ pub enum AuditTargetKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditTarget {
     pub kind: AuditTargetKind,
     /// A user id for `member`, an invite id for `invite`.
@@ -334,6 +365,7 @@ pub struct AuditTarget {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEvent {
     pub id: String,
     pub action: AuditAction,
@@ -341,11 +373,13 @@ pub struct AuditEvent {
     pub actor: Option<UserRef>,
     pub target: AuditTarget,
     /// Action-specific facts, e.g. `{"from": "member", "to": "owner"}` for a role change.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub details: serde_json::Map<String, serde_json::Value>,
     pub created_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum PromotionStatus {
     Pending,
@@ -355,6 +389,7 @@ pub enum PromotionStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OwnerPromotion {
     pub id: String,
     pub user: UserRef,
@@ -368,12 +403,14 @@ pub struct OwnerPromotion {
 
 /// `POST /v1/owner-promotions/confirm`: the token from the e-mailed link is the credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct PromotionConfirmation {
     pub token: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum JoinMode {
     SignUp,
@@ -382,6 +419,7 @@ pub enum JoinMode {
 
 /// `POST /v1/join`: redeem an invite token by signing up or signing in with a password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     pub token: String,
@@ -390,10 +428,12 @@ pub struct JoinRequest {
     pub password: String,
     /// Required to sign up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Joined {
     pub account: Account,
     pub user: UserRef,
@@ -402,6 +442,7 @@ pub struct Joined {
 
 /// `{data, next_cursor}` of every list endpoint; `next_cursor` is opaque, `null` at the end.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Page<T> {
     pub data: Vec<T>,
     pub next_cursor: Option<String>,
@@ -409,6 +450,9 @@ pub struct Page<T> {
 
 /// Stable machine codes of problem+json errors. Clients branch on these, never on text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+// In TypeScript `ErrorCode` is roster-core's client-side code, the one the UI branches on.
+#[cfg_attr(feature = "ts", ts(rename = "ProblemCode"))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Unauthorized,
@@ -471,6 +515,7 @@ impl ErrorCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -478,6 +523,7 @@ pub struct FieldError {
 
 /// RFC 9457 problem details with the Roster extensions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Problem {
     #[serde(rename = "type")]
     pub type_: String,
