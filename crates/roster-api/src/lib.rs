@@ -296,6 +296,21 @@ pub struct NewInvite {
     pub expires_in_days: Option<u32>,
 }
 
+impl NewInvite {
+    /// An invite with the policy's defaults for everything but address and role.
+    pub fn new(email: impl Into<String>, role: impl Into<String>) -> NewInvite {
+        NewInvite {
+            email: email.into(),
+            role: role.into(),
+            delivery: None,
+            notification_email: None,
+            identity_provider: None,
+            require_secure_sign_in: false,
+            expires_in_days: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]

@@ -17,15 +17,7 @@ use roster_core::{ApiKey, ErrorCode, IdempotencyKey, TeamClient};
 use roster_server::Limits;
 
 fn new_invite(email: &str, role: &str) -> NewInvite {
-    NewInvite {
-        email: email.into(),
-        role: role.into(),
-        delivery: None,
-        notification_email: None,
-        identity_provider: None,
-        require_secure_sign_in: false,
-        expires_in_days: None,
-    }
+    NewInvite::new(email, role)
 }
 
 async fn create(c: &TeamClient, email: &str, role: &str) -> roster_core::api::Invite {

@@ -81,15 +81,7 @@ fn paste() -> Option<String> {
 }
 
 fn new_invite(email: &str, role: &str) -> NewInvite {
-    NewInvite {
-        email: email.into(),
-        role: role.into(),
-        delivery: None,
-        notification_email: None,
-        identity_provider: None,
-        require_secure_sign_in: false,
-        expires_in_days: None,
-    }
+    NewInvite::new(email, role)
 }
 
 async fn invites_for(client: &TeamClient, email: &str) -> Vec<roster_core::api::Invite> {

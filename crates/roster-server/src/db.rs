@@ -37,20 +37,20 @@ impl Db {
         R: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<R, ApiError> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
-        .await
-        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+        self.run(TransactionBehavior::Immediate, f).await
     }
 
-    /// Runs a read on a blocking thread (a deferred transaction gives it one snapshot).
+    /// Runs a read on a blocking thread (a deferred transaction gives it one snapshot; it is
+    /// committed too, which for a read only ends it).
     pub async fn read<R, F>(&self, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<R, ApiError> + Send + 'static,
+    {
+        self.run(TransactionBehavior::Deferred, f).await
+    }
+
+    async fn run<R, F>(&self, behavior: TransactionBehavior, f: F) -> Result<R, ApiError>
     where
         R: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<R, ApiError> + Send + 'static,
@@ -58,8 +58,10 @@ impl Db {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            f(&tx)
+            let tx = conn.transaction_with_behavior(behavior)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
         })
         .await
         .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
