@@ -112,6 +112,14 @@ impl TeamPolicy {
     pub fn role(&self, id: &str) -> Option<&Role> {
         self.roles.iter().find(|r| r.id == id)
     }
+
+    /// The role a person means by `text`: its id or display name, ignoring case, spaces and
+    /// dashes ("Billing viewer", "billing-viewer" → `billing_viewer`).
+    pub fn find_role(&self, text: &str) -> Option<&Role> {
+        let norm = |s: &str| s.trim().to_lowercase().replace([' ', '-'], "_");
+        let t = norm(text);
+        self.roles.iter().find(|r| norm(&r.id) == t || norm(&r.name) == t)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
