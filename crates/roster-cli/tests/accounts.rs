@@ -18,14 +18,25 @@ const NORTHWIND: &str = "owner-member-link";
 const HARBOR: &str = "admin-member-idp";
 
 fn keychain_items() -> String {
-    let out = Command::new("secret-tool").args(["search", "--all", "service", "roster"]).output().expect("secret-tool (apt package libsecret-tools)");
-    // Only the attribute lines: `secret = ...` lines hold the keys themselves.
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .chain(String::from_utf8_lossy(&out.stderr).lines())
-        .filter(|l| l.starts_with("attribute."))
-        .collect::<Vec<_>>()
-        .join("\n")
+    // gnome-keyring can answer a search with an error while another test of this binary
+    // writes or deletes an item at the same moment; ask again a few times before concluding.
+    let mut last = String::new();
+    for attempt in 0..5 {
+        let out = Command::new("secret-tool").args(["search", "--all", "service", "roster"]).output().expect("secret-tool (apt package libsecret-tools)");
+        // Only the attribute lines: `secret = ...` lines hold the keys themselves.
+        let items = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .chain(String::from_utf8_lossy(&out.stderr).lines())
+            .filter(|l| l.starts_with("attribute."))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if out.status.success() && !items.is_empty() {
+            return items;
+        }
+        last = format!("{items}\n(secret-tool exit {:?}; stderr: {})", out.status.code(), String::from_utf8_lossy(&out.stderr).trim());
+        std::thread::sleep(std::time::Duration::from_millis(100 * (attempt + 1)));
+    }
+    last
 }
 
 fn username(account_id: &str, server: &Server) -> String {

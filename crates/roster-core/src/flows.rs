@@ -54,6 +54,7 @@ impl<'a> CopyTo<'a> {
 
 /// What happened to the link(s) of a flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CopyOutcome {
     /// On the clipboard now.
@@ -454,9 +455,7 @@ fn address(field: &str) -> String {
 }
 
 fn known_role<'a>(policy: &'a TeamPolicy, text: &str) -> Option<&'a str> {
-    let norm = |s: &str| s.trim().to_lowercase().replace([' ', '-'], "_");
-    let t = norm(text);
-    policy.roles.iter().find(|r| norm(&r.id) == t || norm(&r.name) == t).map(|r| r.id.as_str())
+    policy.find_role(text).map(|r| r.id.as_str())
 }
 
 fn resolve_role(policy: &TeamPolicy, text: &str) -> String {
@@ -465,6 +464,7 @@ fn resolve_role(policy: &TeamPolicy, text: &str) -> String {
 
 /// What became of one row.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RowOutcome {
     Created { invite: Box<Invite> },
@@ -478,6 +478,7 @@ pub enum RowOutcome {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BulkRow {
     pub line: usize,
     pub email: String,
@@ -487,6 +488,7 @@ pub struct BulkRow {
 
 /// Why a bulk run stopped before its last row.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BulkStop {
     /// The row whose answer stopped the run.
     pub line: usize,
@@ -496,6 +498,7 @@ pub struct BulkStop {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BulkReport {
     pub rows: Vec<BulkRow>,
     pub stopped: Option<BulkStop>,

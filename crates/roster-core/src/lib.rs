@@ -4,12 +4,14 @@
 //! (`accounts`, `keychain`), the per-account snapshot cache (`cache`), the process-wide
 //! clipboard owner (`clipboard`) and the invite flows both front ends call (`flows`).
 //! Secrets travel as `Sensitive`, which redacts itself and cannot be serialised; errors carry
-//! a small `ErrorCode` plus a message that says what to do.
+//! a small `ErrorCode` plus a message that says what to do. `desk` is the desktop app's session
+//! over all of it.
 
 pub mod accounts;
 pub mod cache;
 pub mod client;
 pub mod clipboard;
+pub mod desk;
 pub mod error;
 pub mod flows;
 pub mod keychain;
@@ -24,3 +26,4 @@ pub use flows::{BulkOptions, BulkPlan, BulkReport, CopyOutcome, CopyTo, InviteLi
 pub use accounts::{AccountStore, Added, KeyReport, KeyState, SavedAccount, VerifiedKey};
 pub use cache::{Cache, Cached, Snapshot};
 pub use keychain::{KeyEntry, KeyStore, Keychain};
+pub use desk::{AccountsView, AppError, CopiedMessage, Desk, DeskEvent, InviteCreated, KeychainKind, KeychainStatus, AuditNotice, TeamView};

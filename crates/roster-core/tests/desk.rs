@@ -1,0 +1,548 @@
+//! `Desk`, the desktop session, against the real reference server on 127.0.0.1 (real HTTP,
+//! real SQLite): accounts, cached switching, refresh with stale fallback, the live event
+//! stream with reconnects, invite flows through the clipboard, and the embedded demo.
+//! Keys go to the memory store unless a test is about the keychain; those run under
+//! `tools/desktop-session` (the real Secret Service) and say "skipped" elsewhere, like the
+//! clipboard checks that need its X display.
+
+mod common;
+mod session;
+
+use std::time::Duration;
+
+use common::{TestServer, dead_url, token_of, within};
+use roster_core::api::{AuditAction, InviteStatus, JoinMode, JoinRequest, NewInvite};
+use roster_core::{AccountStore, ApiKey, AuditNotice, Cache, Desk, DeskEvent, ErrorCode, Http, Keychain, KeychainKind, TeamClient};
+use tokio::sync::broadcast;
+
+const NORTHWIND: &str = "owner-member-link";
+
+struct Setup {
+    desk: Desk,
+    _dir: tempfile::TempDir,
+}
+
+/// A desk over a fresh account list (keys in memory) and cache.
+fn desk_with(http: Http) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let store = AccountStore::open_in(dir.path().join("config"), Keychain::memory()).unwrap();
+    Setup { desk: Desk::new(store, Cache::at(dir.path().join("cache")), http), _dir: dir }
+}
+
+fn desk(t: &TestServer) -> Setup {
+    desk_with(t.http.clone())
+}
+
+fn in_session() -> bool {
+    std::env::var(session::SESSION_ENV).as_deref() == Ok("1")
+}
+
+fn new_invite(email: &str, role: &str) -> NewInvite {
+    NewInvite {
+        email: email.into(),
+        role: role.into(),
+        delivery: None,
+        notification_email: None,
+        identity_provider: None,
+        require_secure_sign_in: false,
+        expires_in_days: None,
+    }
+}
+
+async fn join(t: &TestServer, link: &str, email: &str, name: &str) {
+    let req =
+        JoinRequest { token: token_of(link), mode: JoinMode::SignUp, email: email.into(), password: "correct horse battery".into(), name: Some(name.into()) };
+    TeamClient::join(&t.http, t.url(), &req).await.expect("join");
+}
+
+/// Waits until the live stream of `account` is connected; fails after 15 s.
+async fn connected(events: &mut broadcast::Receiver<DeskEvent>, account: &str) {
+    within(Duration::from_secs(15), "the live stream to connect", async {
+        loop {
+            if let DeskEvent::LiveConnected { account: a } = events.recv().await.expect("the desk's events")
+                && a == account
+            {
+                return;
+            }
+        }
+    })
+    .await
+}
+
+/// The next live audit event of `action`, skipping others; fails after 15 s.
+async fn next_audit(events: &mut broadcast::Receiver<DeskEvent>, action: AuditAction) -> AuditNotice {
+    within(Duration::from_secs(15), "a live audit event", async {
+        loop {
+            match events.recv().await.expect("the desk's events") {
+                DeskEvent::Audit(n) if n.event.action == action => return *n,
+                _ => continue,
+            }
+        }
+    })
+    .await
+}
+
+#[track_caller]
+fn assert_no_key(json: &impl serde::Serialize, keys: &[String]) {
+    let text = serde_json::to_string(json).unwrap();
+    for k in keys {
+        assert!(!text.contains(k.as_str()), "a key leaked into {text}");
+    }
+}
+
+// ---------------------------------------------------------------------------- accounts
+
+#[tokio::test]
+async fn given_an_owner_key_when_adding_then_the_account_is_saved_active_and_listed() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let empty = s.desk.accounts_list().await.unwrap();
+    assert!(empty.accounts.is_empty() && empty.active.is_none() && !empty.demo);
+    assert_eq!(empty.keychain.kind, KeychainKind::Memory);
+    assert!(empty.keychain.banner.as_deref().is_some_and(|b| b.contains("memory")), "{:?}", empty.keychain);
+
+    let first = s.desk.account_add(t.url(), t.key("six-roles-2fa", "owner"), None).await.unwrap();
+    let view = s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), Some("  Northwind  ")).await.unwrap();
+    assert_eq!(view.accounts.len(), 2);
+    let added = &view.accounts[1];
+    assert_eq!(added.label, "Northwind");
+    assert_eq!(added.account_name, "Northwind Labs");
+    assert_eq!((added.role.as_str(), added.role_name.as_str()), ("owner", "Owner"));
+    assert_eq!(view.active.as_deref(), Some(added.id.as_str()), "the account just added is the active one");
+    assert_ne!(first.accounts[0].colour, added.colour);
+    assert_no_key(&view, &t.all_key_texts());
+}
+
+#[tokio::test]
+async fn given_a_refused_key_or_plain_http_when_adding_then_the_error_says_so_and_nothing_is_saved() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let bad = "rst_thisisnotakey000000000000000";
+    let e = s.desk.account_add(t.url(), ApiKey::from(bad.to_string()), None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::BadKey, "{e}");
+    assert!(!e.to_string().contains(bad));
+    let e = s.desk.account_add("http://roster.example.com", t.key(NORTHWIND, "owner"), None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InsecureUrl, "{e}");
+    let e = s.desk.account_add(&dead_url(), t.key(NORTHWIND, "owner"), None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Unreachable, "{e}");
+    assert!(s.desk.accounts_list().await.unwrap().accounts.is_empty());
+}
+
+#[tokio::test]
+async fn given_a_key_of_another_account_when_rekeying_then_refused_and_the_right_one_is_taken() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let view = s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    let e = s.desk.account_rekey(&id, t.key("six-roles-2fa", "owner")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+    assert!(e.to_string().contains("belongs to the account \"Bluefin Analytics\""), "{e}");
+    // Another user's key of the same account is accepted: the account now acts as that user.
+    let view = s.desk.account_rekey(&id, t.key(NORTHWIND, "member")).await.unwrap();
+    assert_eq!(view.accounts[0].role, "member");
+    assert_eq!(s.desk.team_refresh(&id).await.unwrap().me.role, "member", "the old client is not reused");
+}
+
+#[tokio::test]
+async fn given_accounts_when_reordering_renaming_and_removing_then_the_list_follows() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    for preset in ["owner-member-link", "six-roles-2fa", "four-roles-7day"] {
+        s.desk.account_add(t.url(), t.key(preset, &t.account(preset).keys[0].role), None).await.unwrap();
+    }
+    let ids: Vec<String> = s.desk.accounts_list().await.unwrap().accounts.iter().map(|a| a.id.clone()).collect();
+    let view = s.desk.account_reorder(vec![ids[2].clone(), ids[0].clone()]).await.unwrap();
+    let order: Vec<&str> = view.accounts.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(order, [ids[2].as_str(), ids[0].as_str(), ids[1].as_str()]);
+    let view = s.desk.account_update(&ids[1], Some("Bluefin (prod)".into()), Some("#AA00CC".into())).await.unwrap();
+    let renamed = view.accounts.iter().find(|a| a.id == ids[1]).unwrap();
+    assert_eq!((renamed.label.as_str(), renamed.colour.as_str()), ("Bluefin (prod)", "#aa00cc"));
+    let e = s.desk.account_update(&ids[1], None, Some("blue".into())).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+    let view = s.desk.account_remove(&ids[2]).await.unwrap();
+    assert_eq!(view.accounts.len(), 2);
+    assert_eq!(view.active.as_deref(), Some(view.accounts[0].id.as_str()), "the active account was removed: the first takes over");
+    let doctor = s.desk.keychain_doctor().await.unwrap();
+    assert_eq!(doctor.len(), 2);
+    assert!(doctor.iter().all(|r| r.masked_key.as_deref().is_some_and(|m| m.contains('…'))));
+    assert_no_key(&doctor, &t.all_key_texts());
+    assert_eq!(s.desk.account_switch("nope").await.unwrap_err().code(), ErrorCode::UnknownAccount);
+}
+
+// ----------------------------------------------------------------------- team data
+
+#[tokio::test]
+async fn given_no_snapshot_when_switching_then_none_and_after_a_refresh_the_cached_view_comes_at_once() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), None).await.unwrap();
+    let view = s.desk.account_add(t.url(), t.key("six-roles-2fa", "owner"), None).await.unwrap();
+    let (northwind, bluefin) = (view.accounts[0].id.clone(), view.accounts[1].id.clone());
+    assert!(s.desk.account_switch(&northwind).await.unwrap().is_none(), "nothing cached yet");
+
+    let fresh = s.desk.team_refresh(&northwind).await.unwrap();
+    assert!(!fresh.stale && fresh.error.is_none());
+    assert_eq!(fresh.me.account.name, "Northwind Labs");
+    assert!(fresh.members.len() >= 7, "{}", fresh.members.len());
+    assert!(fresh.invites.iter().any(|i| i.status == InviteStatus::Pending));
+    assert!(fresh.invites.iter().all(|i| i.link.is_none()), "links are copied on request, never shipped in views");
+    assert!(!fresh.audit.is_empty());
+
+    s.desk.account_switch(&bluefin).await.unwrap();
+    let cached = s.desk.account_switch(&northwind).await.unwrap().expect("a cached snapshot");
+    assert!(cached.stale && cached.error.is_none());
+    assert_eq!(cached.members, fresh.members);
+    assert!(cached.fetched_at <= chrono::Utc::now());
+    assert_eq!(s.desk.accounts_list().await.unwrap().active.as_deref(), Some(northwind.as_str()));
+}
+
+#[tokio::test]
+async fn given_the_server_goes_down_when_refreshing_then_the_cached_view_comes_back_stale_with_the_error() {
+    let t = TestServer::start().await;
+    let s = desk_with(common::http_with(|c| c.attempts = 1));
+    let view = s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    s.desk.team_refresh(&id).await.unwrap();
+    let other = s.desk.account_add(t.url(), t.key("four-roles-7day", "admin"), None).await.unwrap();
+    let uncached = other.accounts[1].id.clone();
+
+    let TestServer { server, .. } = t;
+    server.shutdown().await;
+    let stale = s.desk.team_refresh(&id).await.unwrap();
+    assert!(stale.stale);
+    let error = stale.error.expect("why the refresh failed");
+    assert_eq!(error.code, ErrorCode::Unreachable);
+    assert!(error.message.contains("retry"), "{}", error.message);
+    assert!(!stale.members.is_empty());
+    let e = s.desk.team_refresh(&uncached).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Unreachable, "no cache: the error itself");
+}
+
+#[tokio::test]
+async fn given_a_role_that_cannot_manage_when_refreshing_then_members_show_and_the_log_is_empty() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let view = s.desk.account_add(t.url(), t.key(NORTHWIND, "member"), None).await.unwrap();
+    let team = s.desk.team_refresh(&view.accounts[0].id).await.unwrap();
+    assert_eq!(team.me.role, "member");
+    assert!(!team.members.is_empty());
+    assert!(team.audit.is_empty());
+    let e = s.desk.invite_create(&view.accounts[0].id, new_invite("x@northwind.example", "member")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NoPermission, "{e}");
+}
+
+#[tokio::test]
+async fn given_a_refused_key_when_refreshing_then_bad_key_until_rekeyed() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let view = s.desk.account_add(t.url(), t.key(NORTHWIND, "member"), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    // The member leaves through another client: the key stops working.
+    t.client(NORTHWIND, "member").leave().await.unwrap();
+    let e = s.desk.team_refresh(&id).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::BadKey, "{e}");
+    let e = s.desk.account_rekey(&id, t.key(NORTHWIND, "member")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::BadKey);
+    s.desk.account_rekey(&id, t.key(NORTHWIND, "owner")).await.unwrap();
+    assert_eq!(s.desk.team_refresh(&id).await.unwrap().me.role, "owner");
+}
+
+// ---------------------------------------------------------------------------- members
+
+#[tokio::test]
+async fn given_members_when_changing_roles_quotas_and_removing_then_the_server_agrees() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let view = s.desk.account_add(t.url(), t.key("link-email-quotas", "owner"), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    let team = s.desk.team_refresh(&id).await.unwrap();
+    let me = team.me.user.id.clone();
+    let other = team.members.iter().find(|m| m.user_id != me && m.role != "owner").unwrap().clone();
+
+    let updated = s.desk.member_update(&id, &other.user_id, None, Some(1234), true).await.unwrap();
+    assert_eq!(updated.member.quota, Some(Some(1234)));
+    let updated = s.desk.member_update(&id, &other.user_id, None, None, true).await.unwrap();
+    assert_eq!(updated.member.quota, Some(None), "null lifts the quota");
+    let updated = s.desk.member_update(&id, &other.user_id, None, Some(5), false).await.unwrap();
+    assert_eq!(updated.member.quota, Some(None), "without set_quota the quota is left alone");
+
+    let e = s.desk.member_update(&id, &me, Some("member".into()), None, false).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::LastOwner, "{e}");
+    s.desk.member_remove(&id, &other.user_id).await.unwrap();
+    let e = s.desk.member_remove(&id, &other.user_id).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+    assert!(s.desk.promotions_list(&id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn given_an_owner_promotion_that_needs_confirmation_when_cancelled_then_it_is_listed_cancelled() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let view = s.desk.account_add(t.url(), t.key("six-roles-2fa", "owner"), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    let team = s.desk.team_refresh(&id).await.unwrap();
+    let target = team.members.iter().find(|m| m.role != "owner").unwrap();
+    let update = s.desk.member_update(&id, &target.user_id, Some("owner".into()), None, false).await.unwrap();
+    let promotion = update.promotion.expect("the policy asks the original owner to confirm");
+    let listed = s.desk.promotions_list(&id).await.unwrap();
+    assert!(listed.iter().any(|p| p.id == promotion.id));
+    let cancelled = s.desk.promotion_cancel(&id, &promotion.id).await.unwrap();
+    assert_eq!(cancelled.status, roster_core::api::PromotionStatus::Cancelled);
+}
+
+#[tokio::test]
+async fn given_a_member_account_when_leaving_then_the_account_is_removed_locally() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), None).await.unwrap();
+    let view = s.desk.account_add(t.url(), t.key("four-roles-7day", "viewer"), None).await.unwrap();
+    let leaving = view.accounts[1].id.clone();
+    let after = s.desk.team_leave(&leaving).await.unwrap();
+    assert_eq!(after.accounts.len(), 1);
+    assert!(after.accounts.iter().all(|a| a.id != leaving));
+    assert_eq!(t.client_for_key(&t.key_text("four-roles-7day", "viewer")).me().await.unwrap_err().code(), ErrorCode::BadKey);
+}
+
+// ---------------------------------------------------------------------------- invites
+
+#[tokio::test]
+async fn given_an_invite_when_created_then_the_link_is_copied_and_the_toast_says_until_when() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let view = s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    let created = s.desk.invite_create(&id, new_invite("newcomer@northwind.example", "member")).await.unwrap();
+    let link = created.invite.link.clone().expect("managers get the link");
+    assert_eq!(created.invite.status, InviteStatus::Pending);
+    if in_session() {
+        assert!(created.copied, "{}", created.toast);
+        assert!(created.toast.starts_with("Link copied · expires "), "{}", created.toast);
+        assert_eq!(roster_core::Clipboard::shared().text().unwrap().as_deref(), Some(link.as_str()));
+    } else {
+        // No display here: the invite still exists and the toast says what to do.
+        assert!(!created.copied);
+        assert!(created.toast.contains("copy it by hand"), "{}", created.toast);
+    }
+
+    let again = s.desk.invite_recopy(&id, &created.invite.id).await.unwrap();
+    assert_eq!(again.invite.link.as_deref(), Some(link.as_str()));
+    let message = s.desk.invite_copy_message(&id, &created.invite.id).await.unwrap();
+    assert!(message.text.starts_with("You're invited to join Northwind Labs as Member on Roster: "), "{}", message.text);
+    assert!(message.text.contains(&link));
+    assert_eq!(message.copied, in_session());
+
+    let resent = s.desk.invite_resend(&id, &created.invite.id).await.unwrap();
+    assert_eq!(resent.times_sent, 2);
+    let revoked = s.desk.invite_revoke(&id, &created.invite.id).await.unwrap();
+    assert_eq!(revoked.status, InviteStatus::Revoked);
+    let e = s.desk.invite_recopy(&id, &created.invite.id).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+    assert!(e.to_string().contains("was revoked"), "{e}");
+    assert_eq!(reqwest_status(&link).await, 410, "a revoked link answers 410");
+}
+
+/// What a browser opening `url` gets.
+async fn reqwest_status(url: &str) -> u16 {
+    reqwest::get(url).await.expect("the join page answers").status().as_u16()
+}
+
+#[tokio::test]
+async fn given_a_pasted_list_when_inviting_in_bulk_then_each_row_is_reported() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let view = s.desk.account_add(t.url(), t.key("admin-member-idp", "administrator"), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    let report = s.desk.invite_bulk(&id, "one@harbor.example, two@harbor.example\nONE@harbor.example\nnot-an-address", "", None).await.unwrap();
+    let counts = report.counts();
+    assert_eq!((counts.created, counts.duplicates), (2, 1), "{}", report.summary());
+    assert!(counts.refused + counts.not_attempted >= 1, "{}", report.summary());
+    assert!(report.rows.iter().all(|r| r.role == "member"), "the policy's default role");
+}
+
+#[tokio::test]
+async fn given_the_seat_limit_when_creating_then_the_error_says_seats_are_full() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let view = s.desk.account_add(t.url(), t.key("admin-member-idp", "administrator"), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    let team = s.desk.team_refresh(&id).await.unwrap();
+    let free = team.me.seats.limit.unwrap() - team.me.seats.used;
+    for n in 0..free {
+        s.desk.invite_create(&id, new_invite(&format!("seat{n}@harbor.example"), "member")).await.unwrap();
+    }
+    let e = s.desk.invite_create(&id, new_invite("one-too-many@harbor.example", "member")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::SeatLimit, "{e}");
+}
+
+// ------------------------------------------------------------------------------- live
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_the_active_account_when_an_invite_is_accepted_then_a_live_event_comes_with_the_notification_text() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let mut events = s.desk.subscribe();
+    let view = s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    connected(&mut events, &id).await;
+    let created = s.desk.invite_create(&id, new_invite("ana.lima@northwind.example", "member")).await.unwrap();
+    join(&t, created.invite.link.as_deref().unwrap(), "ana.lima@northwind.example", "Ana Lima").await;
+    let notice = next_audit(&mut events, AuditAction::InviteAccepted).await;
+    assert_eq!(notice.account, id);
+    assert_eq!(notice.event.target.email, "ana.lima@northwind.example");
+    assert_eq!(notice.notification.as_deref(), Some("Ana Lima joined Northwind Labs as Member"));
+    let json = serde_json::to_value(&notice).unwrap();
+    assert_eq!(json.as_object().unwrap().keys().collect::<Vec<_>>(), ["account", "event"], "the contract's payload");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_the_stream_drops_when_the_server_comes_back_then_the_watcher_reconnects_and_misses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("roster.db");
+    let db = roster_server::Db::open(&db_path).unwrap();
+    let seeded = roster_server::seed::demo(&db, chrono::Utc::now()).unwrap();
+    let mut config = roster_server::Config::new(&db_path);
+    config.limits = roster_server::Limits::relaxed();
+    let server = roster_server::start_with_db(config.clone(), db).await.unwrap();
+    let (url, addr) = (server.url.clone(), server.addr);
+    let owner_key = seeded.iter().find(|a| a.preset == NORTHWIND).unwrap().keys[0].key.clone();
+
+    let s = desk_with(common::test_http());
+    let mut events = s.desk.subscribe();
+    let view = s.desk.account_add(&url, ApiKey::from(owner_key.clone()), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    connected(&mut events, &id).await;
+    let first = s.desk.invite_create(&id, new_invite("first@northwind.example", "member")).await.unwrap();
+    assert_eq!(next_audit(&mut events, AuditAction::InviteCreated).await.event.target.id, first.invite.id);
+
+    // The server stops (the stream ends) and comes back on the same address and database;
+    // an invite is made before the watcher's backoff has run out.
+    server.shutdown().await;
+    config.listen = addr;
+    let server = roster_server::start_with_db(config, roster_server::Db::open(&db_path).unwrap()).await.unwrap();
+    let client = TeamClient::new(&common::test_http(), &url, ApiKey::from(owner_key)).unwrap();
+    let second = client.create_invite(&new_invite("second@northwind.example", "member"), &roster_core::IdempotencyKey::new()).await.unwrap();
+    connected(&mut events, &id).await;
+    let replayed = next_audit(&mut events, AuditAction::InviteCreated).await;
+    assert_eq!(replayed.event.target.id, second.id, "the event made while disconnected is replayed (Last-Event-ID), the first is not repeated");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_a_role_that_cannot_manage_when_active_then_no_stream_is_opened_and_switching_follows_the_new_account() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    s.desk.account_add(t.url(), t.key(NORTHWIND, "member"), None).await.unwrap();
+    let view = s.desk.account_add(t.url(), t.key("four-roles-7day", "admin"), None).await.unwrap();
+    let (member, admin) = (view.accounts[0].id.clone(), view.accounts[1].id.clone());
+    s.desk.account_switch(&member).await.unwrap();
+    let mut events = s.desk.subscribe();
+    // Activity in the member's team reaches no one (the role gets no stream)...
+    t.owner(NORTHWIND).create_invite(&new_invite("quiet@northwind.example", "member"), &roster_core::IdempotencyKey::new()).await.unwrap();
+    // ...and after switching, the admin's team is followed.
+    s.desk.account_switch(&admin).await.unwrap();
+    connected(&mut events, &admin).await;
+    t.owner("four-roles-7day").create_invite(&new_invite("loud@atlas.example", "developer"), &roster_core::IdempotencyKey::new()).await.unwrap();
+    let notice = next_audit(&mut events, AuditAction::InviteCreated).await;
+    assert_eq!(notice.account, admin);
+    assert_eq!(notice.event.target.email, "loud@atlas.example");
+}
+
+// ------------------------------------------------------------------------------- misc
+
+#[tokio::test]
+async fn given_a_path_when_asking_for_a_server_page_then_only_that_servers_origin_comes_out() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let view = s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    assert_eq!(s.desk.server_page(&id, "/openapi.yaml").await.unwrap(), format!("{}/openapi.yaml", t.url()));
+    assert_eq!(s.desk.server_page(&id, "/join/abc?x=1").await.unwrap(), format!("{}/join/abc?x=1", t.url()));
+    for hostile in ["//evil.example/x", "https://evil.example", "javascript:alert(1)", "/\\evil.example", "/a b", "", "file:///etc/passwd", "/\n"] {
+        let e = s.desk.server_page(&id, hostile).await.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Invalid, "{hostile:?}");
+    }
+}
+
+// ------------------------------------------------------------------------------- demo
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_the_demo_then_every_preset_has_an_account_plus_a_read_only_one_and_shutdown_cleans_up() {
+    // Memory keys: this test is about the demo's accounts, the keychain one below about keys.
+    let desk = Desk::demo_with(Keychain::memory()).await.unwrap();
+    let view = desk.accounts_list().await.unwrap();
+    assert!(view.demo);
+    let presets: Vec<&str> = view.accounts.iter().map(|a| a.preset.as_str()).collect();
+    for p in roster_server::PRESETS.iter().map(|p| p.id) {
+        assert!(presets.contains(&p), "{p} has an account: {presets:?}");
+    }
+    let last = view.accounts.last().unwrap();
+    assert_eq!((last.label.as_str(), last.role.as_str()), ("Northwind Labs (member)", "member"));
+    assert_eq!(view.active.as_deref(), Some(view.accounts[0].id.as_str()));
+    let team = desk.team_refresh(&last.id).await.unwrap();
+    assert!(team.audit.is_empty() && !team.members.is_empty(), "a read-only view");
+    let url = desk.demo_server_url().unwrap();
+    desk.shutdown().await;
+    assert!(desk.accounts_list().await.unwrap().accounts.is_empty(), "the demo's accounts and keys are gone");
+    assert!(TeamClient::new(&common::test_http(), &url, ApiKey::from("x".to_string())).unwrap().me().await.is_err(), "the server stopped");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_the_demo_with_a_keychain_then_its_keys_are_there_under_their_service_until_shutdown() {
+    if !session::required("demo keychain") {
+        return;
+    }
+    let service = session::unique_service("demo");
+    let desk = Desk::demo_with(Keychain::os().with_service(service.clone())).await.unwrap();
+    let view = desk.accounts_list().await.unwrap();
+    assert_eq!(view.keychain.kind, KeychainKind::Os);
+    assert_eq!(view.keychain.banner, None);
+    let found = session::search(&service);
+    assert_eq!(found.matches("[/").count(), view.accounts.len(), "one keychain item per demo account:\n{found}");
+    desk.shutdown().await;
+    assert_eq!(session::search(&service).trim(), "", "shutdown removed the demo's keys");
+}
+
+const NO_BUS: &str = "given_no_keychain_when_the_demo_starts_then_keys_stay_in_memory_and_a_banner_says_so";
+
+/// In a child process with a session bus that does not exist (keyring picks its store once
+/// per process).
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_no_keychain_when_the_demo_starts_then_keys_stay_in_memory_and_a_banner_says_so() {
+    if !session::is_child(NO_BUS) {
+        let (ok, out) = session::run_child(NO_BUS, &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/roster-test-bus")]);
+        assert!(ok && out.contains("CHILD-OK"), "child failed:\n{out}");
+        return;
+    }
+    let desk = Desk::demo().await.unwrap();
+    let view = desk.accounts_list().await.unwrap();
+    assert_eq!(view.keychain.kind, KeychainKind::Memory);
+    assert_eq!(view.keychain.banner.as_deref(), Some("No keychain available: demo keys are kept in memory only and vanish when Roster quits."));
+    assert!(view.accounts.len() >= 6);
+    desk.shutdown().await;
+    println!("CHILD-OK");
+}
+
+const LOCKED: &str = "given_a_locked_keychain_when_the_demo_starts_then_it_opens_with_keys_in_memory_and_says_why";
+
+/// In a nested session of its own (locking the login keyring must not disturb other tests).
+/// A read passes on a locked keyring; the demo must notice before its first write would fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_a_locked_keychain_when_the_demo_starts_then_it_opens_with_keys_in_memory_and_says_why() {
+    if !session::is_child(LOCKED) {
+        if !session::required(LOCKED) {
+            return;
+        }
+        let (ok, out) = session::run_child_in_own_session(LOCKED);
+        assert!(ok && out.contains("CHILD-OK"), "child failed:\n{out}");
+        return;
+    }
+    session::lock_login_keyring();
+    let desk = Desk::demo_with(Keychain::os().with_service(session::unique_service("locked-demo"))).await.unwrap();
+    let view = desk.accounts_list().await.unwrap();
+    assert_eq!(view.keychain.kind, KeychainKind::Memory);
+    assert_eq!(view.keychain.banner.as_deref(), Some("The keychain is locked: demo keys are kept in memory only and vanish when Roster quits."));
+    assert!(desk.team_refresh(&view.accounts[0].id).await.is_ok());
+    desk.shutdown().await;
+    println!("CHILD-OK");
+}

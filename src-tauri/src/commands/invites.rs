@@ -1,0 +1,36 @@
+//! Invites: create (link on the clipboard at once), bulk, re-copy, message, resend, revoke.
+
+use roster_core::api::{Delivery, Invite, NewInvite};
+use roster_core::flows::BulkReport;
+use roster_core::{AppError, CopiedMessage, Desk, InviteCreated};
+use tauri::State;
+
+#[tauri::command]
+pub async fn invite_create(desk: State<'_, Desk>, id: String, invite: NewInvite) -> Result<InviteCreated, AppError> {
+    desk.invite_create(&id, invite).await.map_err(AppError::from)
+}
+
+#[tauri::command]
+pub async fn invite_bulk(desk: State<'_, Desk>, id: String, text: String, role: String, delivery: Option<Delivery>) -> Result<BulkReport, AppError> {
+    desk.invite_bulk(&id, &text, &role, delivery).await.map_err(AppError::from)
+}
+
+#[tauri::command]
+pub async fn invite_recopy(desk: State<'_, Desk>, id: String, invite_id: String) -> Result<InviteCreated, AppError> {
+    desk.invite_recopy(&id, &invite_id).await.map_err(AppError::from)
+}
+
+#[tauri::command]
+pub async fn invite_copy_message(desk: State<'_, Desk>, id: String, invite_id: String) -> Result<CopiedMessage, AppError> {
+    desk.invite_copy_message(&id, &invite_id).await.map_err(AppError::from)
+}
+
+#[tauri::command]
+pub async fn invite_resend(desk: State<'_, Desk>, id: String, invite_id: String) -> Result<Invite, AppError> {
+    desk.invite_resend(&id, &invite_id).await.map_err(AppError::from)
+}
+
+#[tauri::command]
+pub async fn invite_revoke(desk: State<'_, Desk>, id: String, invite_id: String) -> Result<Invite, AppError> {
+    desk.invite_revoke(&id, &invite_id).await.map_err(AppError::from)
+}

@@ -1,0 +1,10 @@
+//! A team's data: members, invites, recent activity, cached for instant switching.
+
+use roster_core::{AppError, Desk, TeamView};
+use tauri::State;
+
+/// Fresh from the server; on failure the cached view, marked stale, with the error.
+#[tauri::command]
+pub async fn team_refresh(desk: State<'_, Desk>, id: String) -> Result<TeamView, AppError> {
+    desk.team_refresh(&id).await.map_err(AppError::from)
+}

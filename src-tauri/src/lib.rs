@@ -1,0 +1,117 @@
+//! The Roster desktop app: a Tauri 2 shell over roster-core's `Desk`.
+//!
+//! `run()` is the binary (`roster-desktop [--demo]`); `build()` makes everything the web view
+//! talks to (state, commands, event forwarding) over any Tauri runtime, so tests drive it with
+//! `tauri::test::mock_builder()` through the real IPC and capability checks. What needs a real
+//! desktop (tray, single instance, window state, notifications, the browser opener) is added
+//! by `run()` only.
+
+pub mod commands;
+mod shell;
+
+use roster_core::Desk;
+use tauri::{App, Builder, Context, Manager, Runtime};
+
+const USAGE: &str = "Usage: roster-desktop [--demo]
+
+  --demo   open a demo: a Team API server runs inside the app on 127.0.0.1 with a throw-away
+           database and one team per team model; its keys go to the keychain under the
+           service \"roster-demo\" and are removed when Roster quits. Your own accounts are
+           not touched.
+
+Without --demo Roster opens your accounts (keys in the system keychain; set ROSTER_KEY_FILE
+to keep them in a plain-text file instead).";
+
+/// Runs the app until its window closes (or it is told to quit).
+pub fn run() {
+    shell::init_tracing();
+    let demo = match parse_args(std::env::args().skip(1)) {
+        Ok(demo) => demo,
+        Err(code) => std::process::exit(code),
+    };
+    let desk = match tauri::async_runtime::block_on(open_desk(demo)) {
+        Ok(desk) => desk,
+        Err(e) => {
+            eprintln!("roster-desktop: {e}");
+            std::process::exit(1);
+        }
+    };
+    let mut builder = Builder::default();
+    // One Roster per user: a second launch focuses the first. Not for the demo, which owns
+    // nothing another Roster could conflict with (and must open even while Roster runs).
+    if !demo {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| shell::show_main(app)));
+    }
+    let builder = builder
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
+        // Registered for its Rust API only: no capability grants the web view its commands.
+        .plugin(tauri_plugin_opener::init());
+    let app = match build(builder, desk, context()) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("roster-desktop: cannot start the window: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = shell::install_tray(app.handle()) {
+        // A desktop without a tray still gets the window.
+        tracing::warn!(error = %e, "no tray icon");
+    }
+    shell::quit_on_signals(app.handle());
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event {
+            tauri::async_runtime::block_on(app.state::<Desk>().shutdown());
+        }
+    });
+}
+
+/// The app over any runtime, with everything the web view talks to: `desk` as state, the
+/// commands, and the session's events forwarded to the window ("audit").
+pub fn build<R: Runtime>(builder: Builder<R>, desk: Desk, context: Context<R>) -> tauri::Result<App<R>> {
+    let app = builder.manage(desk).invoke_handler(commands::handler()).build(context)?;
+    shell::forward_events(app.handle());
+    Ok(app)
+}
+
+/// tauri.conf.json, capabilities/ and the UI in ui/dist, compiled in.
+pub fn context<R: Runtime>() -> Context<R> {
+    tauri::generate_context!()
+}
+
+async fn open_desk(demo: bool) -> roster_core::Result<Desk> {
+    if demo { Desk::demo().await } else { Desk::open() }
+}
+
+/// `Ok(demo)`, or the exit code after printing help or an error.
+fn parse_args(args: impl Iterator<Item = String>) -> Result<bool, i32> {
+    let mut demo = false;
+    for arg in args {
+        match arg.as_str() {
+            "--demo" => demo = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Err(0);
+            }
+            other => {
+                eprintln!("roster-desktop: unknown argument {other:?}\n\n{USAGE}");
+                return Err(2);
+            }
+        }
+    }
+    Ok(demo)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn given_arguments_then_only_demo_and_help_are_known() {
+        let args = |a: &[&str]| parse_args(a.iter().map(|s| s.to_string()));
+        assert_eq!(args(&[]), Ok(false));
+        assert_eq!(args(&["--demo"]), Ok(true));
+        assert_eq!(args(&["--help"]), Err(0));
+        assert_eq!(args(&["--dmeo"]), Err(2));
+    }
+}

@@ -1,0 +1,239 @@
+//! The commands through Tauri's real IPC path (`tauri::test::mock_builder` + `get_ipc_response`):
+//! argument names as the UI sends them (camelCase), the capability checks of
+//! capabilities/main.json, and errors as `{code, message}`, against the real reference server
+//! on 127.0.0.1. Keys go to the memory store (the keychain has its own tests in roster-core).
+
+use std::sync::Mutex;
+
+use roster_core::{AccountStore, Cache, Desk, Http, HttpConfig, Keychain};
+use roster_server::seed::SeededAccount;
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow};
+
+struct Harness {
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    server_url: String,
+    /// Kept: dropping it would stop the server.
+    _server: roster_server::RunningServer,
+    accounts: Vec<SeededAccount>,
+    /// Every response and error text the web view received, for the leak check.
+    seen: Mutex<Vec<String>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    fn start() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("roster.db");
+        // The server runs on Tauri's own runtime, which outlives this call.
+        let (server, accounts) = tauri::async_runtime::block_on(async {
+            let db = roster_server::Db::open(&db_path).unwrap();
+            let accounts = roster_server::seed::demo(&db, chrono_now()).unwrap();
+            let mut config = roster_server::Config::new(&db_path);
+            config.limits = roster_server::Limits::relaxed();
+            (roster_server::start_with_db(config, db).await.unwrap(), accounts)
+        });
+        let store = AccountStore::open_in(dir.path().join("config"), Keychain::memory()).unwrap();
+        let desk = Desk::new(store, Cache::at(dir.path().join("cache")), Http::new(HttpConfig::default()).unwrap());
+        let app = roster_desktop::build(mock_builder(), desk, roster_desktop::context()).expect("build the app");
+        // The window tauri.conf.json declares ("main"; `run` would create it from there).
+        let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+        Harness { _app: app, window, server_url: server.url.clone(), _server: server, accounts, seen: Mutex::default(), _dir: dir }
+    }
+
+    /// Invokes `cmd` as the main window's page would (`invoke(cmd, args)`).
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let response = get_ipc_response(&self.window, request(cmd, args)).map(|body| body.deserialize::<Value>().unwrap());
+        let text = match &response {
+            Ok(v) | Err(v) => v.to_string(),
+        };
+        self.seen.lock().unwrap().push(format!("{cmd}: {text}"));
+        response
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.invoke(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn err(&self, cmd: &str, args: Value) -> Value {
+        match self.invoke(cmd, args) {
+            Ok(v) => panic!("{cmd} should have failed, got {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn key(&self, preset: &str, role: &str) -> String {
+        let account = self.accounts.iter().find(|a| a.preset == preset).unwrap();
+        account.keys.iter().find(|k| k.role == role).unwrap().key.clone()
+    }
+
+    /// Adds the account of `preset` with `role`'s key; returns its local id.
+    fn add(&self, preset: &str, role: &str) -> String {
+        let view = self.ok("account_add", json!({ "server": self.server_url, "key": self.key(preset, role) }));
+        view["active"].as_str().unwrap().to_string()
+    }
+}
+
+/// An IPC request from the app's own page (`tauri://localhost`).
+fn request(cmd: &str, args: Value) -> InvokeRequest {
+    InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    }
+}
+
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+#[test]
+fn given_no_accounts_when_listing_then_an_empty_view_says_where_keys_go() {
+    let h = Harness::start();
+    let view = h.ok("accounts_list", json!({}));
+    assert_eq!(view["accounts"], json!([]));
+    assert_eq!(view["active"], Value::Null);
+    assert_eq!(view["demo"], json!(false));
+    assert_eq!(view["keychain"]["kind"], "memory");
+    assert!(view["keychain"]["banner"].as_str().unwrap().contains("memory"), "{view}");
+}
+
+#[test]
+fn given_a_wrong_key_when_adding_then_bad_key_with_a_message_and_nothing_saved() {
+    let h = Harness::start();
+    let e = h.err("account_add", json!({ "server": h.server_url, "key": "rst_not_a_real_key_000000000000", "label": "Acme" }));
+    assert_eq!(e["code"], "bad_key", "{e}");
+    assert!(e["message"].as_str().unwrap().len() > 10, "{e}");
+    assert_eq!(e.as_object().unwrap().len(), 2, "errors are exactly {{code, message}}: {e}");
+    assert!(!e.to_string().contains("rst_not_a_real_key"), "{e}");
+    assert_eq!(h.ok("accounts_list", json!({}))["accounts"], json!([]));
+    let e = h.err("account_add", json!({ "server": "http://team.example.com", "key": h.key("owner-member-link", "owner") }));
+    assert_eq!(e["code"], "insecure_url", "{e}");
+}
+
+#[test]
+fn given_an_owner_account_when_creating_an_invite_then_a_toast_says_it_was_copied_or_what_to_do() {
+    let h = Harness::start();
+    let id = h.add("owner-member-link", "owner");
+    let list = h.ok("accounts_list", json!({}));
+    assert_eq!(list["accounts"][0]["account_name"], "Northwind Labs");
+    let created = h.ok("invite_create", json!({ "id": id, "invite": { "email": "toast@northwind.example", "role": "member" } }));
+    let toast = created["toast"].as_str().unwrap();
+    if created["copied"] == json!(true) {
+        assert!(toast.starts_with("Link copied · expires "), "{toast}");
+    } else {
+        assert!(toast.contains("copy it by hand") && toast.contains("expires"), "{toast}");
+    }
+    let invite_id = created["invite"]["id"].as_str().unwrap();
+    assert!(created["invite"]["link"].as_str().unwrap().contains("/join/"));
+    // camelCase arguments reach the snake_case parameters.
+    let recopied = h.ok("invite_recopy", json!({ "id": id, "inviteId": invite_id }));
+    assert_eq!(recopied["invite"]["id"], invite_id);
+    let revoked = h.ok("invite_revoke", json!({ "id": id, "inviteId": invite_id }));
+    assert_eq!(revoked["status"], "revoked");
+    let e = h.err("invite_recopy", json!({ "id": id, "inviteId": invite_id }));
+    assert_eq!(e["code"], "conflict", "{e}");
+}
+
+#[test]
+fn given_a_whole_session_then_no_response_or_error_carries_an_api_key() {
+    let h = Harness::start();
+    let id = h.add("link-email-quotas", "owner");
+    let member = h.add("owner-member-link", "member");
+    let view = h.ok("account_switch", json!({ "id": id }));
+    assert_eq!(view, Value::Null, "nothing cached yet");
+    let team = h.ok("team_refresh", json!({ "id": id }));
+    assert_eq!(team["stale"], json!(false));
+    assert!(team["invites"].as_array().unwrap().iter().all(|i| i["link"].is_null()));
+    let cached = h.ok("account_switch", json!({ "id": id }));
+    assert_eq!(cached["stale"], json!(true));
+    h.ok("team_refresh", json!({ "id": member }));
+    h.ok("keychain_doctor", json!({}));
+    let user = team["members"].as_array().unwrap().iter().find(|m| m["role"] != "owner").unwrap()["user_id"].as_str().unwrap().to_string();
+    let updated = h.ok("member_update", json!({ "id": id, "userId": user, "quota": 777, "setQuota": true }));
+    assert_eq!(updated["member"]["quota"], 777);
+    h.ok("invite_create", json!({ "id": id, "invite": { "email": "leak@kestrel.example", "role": "member" } }));
+    h.ok("invite_bulk", json!({ "id": id, "text": "a@kestrel.example\nb@kestrel.example", "role": "member" }));
+    let page = h.ok("audit_page", json!({ "id": id, "action": "invite_created" }));
+    assert!(page["data"].as_array().unwrap().iter().all(|e| e["action"] == "invite_created"));
+    h.ok("promotions_list", json!({ "id": id }));
+    h.ok("account_update", json!({ "id": id, "label": "Kestrel", "colour": "#123456" }));
+    h.ok("account_reorder", json!({ "ids": [member, id] }));
+    let e = h.err("member_remove", json!({ "id": member, "userId": user }));
+    assert_eq!(e["code"], "no_permission", "{e}");
+    let e = h.err("account_rekey", json!({ "id": member, "key": h.key("six-roles-2fa", "owner") }));
+    assert_eq!(e["code"], "invalid", "{e}");
+    h.ok("account_rekey", json!({ "id": member, "key": h.key("owner-member-link", "owner") }));
+    let e = h.err("team_leave", json!({ "id": id }));
+    assert_eq!(e["code"], "last_owner", "{e}");
+    let viewer = h.add("four-roles-7day", "viewer");
+    let after = h.ok("team_leave", json!({ "id": viewer }));
+    assert_eq!(after["accounts"].as_array().unwrap().len(), 2);
+    h.ok("account_remove", json!({ "id": member }));
+
+    let seen = h.seen.lock().unwrap();
+    assert!(seen.len() > 20);
+    for account in &h.accounts {
+        for key in &account.keys {
+            for response in seen.iter() {
+                assert!(!response.contains(&key.key), "a key reached the web view: {response}");
+            }
+        }
+    }
+}
+
+#[test]
+fn given_the_capability_then_plugin_commands_are_refused_and_pages_open_only_on_the_accounts_server() {
+    let h = Harness::start();
+    let id = h.add("four-roles-7day", "admin");
+    for (cmd, args) in [
+        ("plugin:opener|open_url", json!({ "url": "https://evil.example" })),
+        ("plugin:notification|notify", json!({ "options": { "title": "x" } })),
+        ("plugin:window|set_title", json!({ "value": "x" })),
+    ] {
+        let e = h.err(cmd, args);
+        assert!(e.to_string().contains("not allowed"), "{cmd}: {e}");
+    }
+    for path in ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"] {
+        let e = h.err("open_server_page", json!({ "id": id, "path": path }));
+        assert_eq!(e["code"], "invalid", "{path}: {e}");
+    }
+    let e = h.err("open_server_page", json!({ "id": "nope", "path": "/openapi.yaml" }));
+    assert_eq!(e["code"], "unknown_account", "{e}");
+
+    // Another window (none exists today) gets no command at all: the capability names "main".
+    let other = tauri::WebviewWindowBuilder::new(h.window.app_handle(), "other", Default::default()).build().unwrap();
+    let e = get_ipc_response(&other, request("accounts_list", json!({}))).map(|b| b.deserialize::<Value>().unwrap()).unwrap_err();
+    assert!(e.to_string().contains("not allowed"), "{e}");
+}
+
+#[test]
+fn given_the_active_account_when_something_happens_in_its_team_then_the_window_gets_an_audit_event() {
+    use tauri::Listener;
+    let h = Harness::start();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    h.window.listen_any("audit", move |event| {
+        let _ = tx.send(event.payload().to_string());
+    });
+    let id = h.add("owner-member-link", "owner");
+    // Until the stream is connected an event could come before it: retry with new invites.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let payload = (0..).find_map(|n| {
+        assert!(std::time::Instant::now() < deadline, "no audit event reached the window");
+        let email = format!("live{n}@northwind.example");
+        h.ok("invite_create", json!({ "id": id, "invite": { "email": email, "role": "member" } }));
+        rx.recv_timeout(std::time::Duration::from_millis(1500)).ok().map(|p| serde_json::from_str::<Value>(&p).unwrap())
+    });
+    let payload = payload.unwrap();
+    assert_eq!(payload["account"], json!(id));
+    assert_eq!(payload["event"]["action"], "invite_created");
+    assert_eq!(payload.as_object().unwrap().len(), 2, "{{account, event}}: {payload}");
+}

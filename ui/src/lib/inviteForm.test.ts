@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { bulkIgnored, bulkText, defaultInviteForm, inviteFields, isBulk, parseEmails, toNewInvite, validateInvite } from "./inviteForm";
+import { idp, ownerMember, quotas, sixRoles } from "../test/fixtures";
+
+describe("parseEmails", () => {
+  it("splits on commas, semicolons, spaces and lines", () => {
+    expect(parseEmails(" a@x.io, b@x.io;c@x.io\n\nd@x.io  ")).toEqual(["a@x.io", "b@x.io", "c@x.io", "d@x.io"]);
+    expect(parseEmails("   ")).toEqual([]);
+  });
+});
+
+describe("what the dialog shows per policy", () => {
+  it("owner/member link team: nothing optional", () => {
+    expect(inviteFields(ownerMember)).toMatchObject({ deliveryChoice: false, identityProvider: false, notificationEmail: false, secureSignIn: false, usernameLabel: "E-mail" });
+  });
+  it("six roles: secure sign-in", () => expect(inviteFields(sixRoles).secureSignIn).toBe(true));
+  it("quotas: delivery choice", () => expect(inviteFields(quotas).deliveryChoice).toBe(true));
+  it("idp: provider, notification e-mail, username", () => {
+    expect(inviteFields(idp)).toMatchObject({ identityProvider: true, notificationEmail: true, usernameLabel: "Username (usually an e-mail)" });
+  });
+});
+
+describe("validation", () => {
+  it("needs an address and a sane expiry", () => {
+    const f = defaultInviteForm(quotas, "member");
+    expect(validateInvite(f, quotas).map((p) => p.field)).toEqual(["emails"]);
+    expect(validateInvite({ ...f, emails: "a@x.io", expiresInDays: 8 }, quotas)).toEqual([{ field: "expiresInDays", message: "Between 1 and 7 days." }]);
+    expect(validateInvite({ ...f, emails: "a@x.io", expiresInDays: 7 }, quotas)).toEqual([]);
+  });
+  it("names the bad addresses", () => {
+    const f = { ...defaultInviteForm(quotas, "member"), emails: "a@x.io, nope, b@, c@x.io" };
+    expect(validateInvite(f, quotas)[0].message).toBe("Not an e-mail address: nope, b@.");
+  });
+  it("a username restricted to a provider need not be an e-mail", () => {
+    const f = { ...defaultInviteForm(idp, "member"), emails: "jdoe", provider: "microsoft" as const };
+    expect(validateInvite(f, idp)).toEqual([]);
+    expect(validateInvite({ ...f, notificationEmail: "bad" }, idp)).toEqual([{ field: "notificationEmail", message: "Not an e-mail address." }]);
+  });
+  it("refuses a role or delivery outside the policy", () => {
+    const f = { ...defaultInviteForm(ownerMember, "member"), emails: "a@x.io" };
+    expect(validateInvite({ ...f, role: "god" }, ownerMember).map((p) => p.field)).toEqual(["role"]);
+    expect(validateInvite({ ...f, delivery: "email" }, ownerMember).map((p) => p.field)).toEqual(["delivery"]);
+  });
+});
+
+describe("what is sent", () => {
+  it("only the fields the policy has; defaults left to the server", () => {
+    const f = { ...defaultInviteForm(ownerMember, "member"), emails: "a@x.io", requireSecure: true, notificationEmail: "n@x.io", provider: "google" as const };
+    expect(toNewInvite(f, ownerMember)).toEqual({ email: "a@x.io", role: "member" });
+  });
+  it("idp with tenant, notification e-mail, shorter expiry", () => {
+    const f = { ...defaultInviteForm(idp, "member"), emails: "jdoe", provider: "microsoft" as const, tenant: " t-1 ", notificationEmail: "j@x.io", expiresInDays: 3, delivery: "link" as const };
+    expect(toNewInvite(f, idp)).toEqual({ email: "jdoe", role: "member", delivery: "link", identity_provider: { provider: "microsoft", tenant_id: "t-1" }, notification_email: "j@x.io", expires_in_days: 3 });
+    expect(toNewInvite({ ...f, provider: "google" }, idp).identity_provider).toEqual({ provider: "google" });
+  });
+  it("secure sign-in where offered", () => {
+    const f = { ...defaultInviteForm(sixRoles, "owner"), emails: "a@x.io", requireSecure: true };
+    expect(toNewInvite(f, sixRoles)).toEqual({ email: "a@x.io", role: "owner", require_secure_sign_in: true });
+  });
+  it("bulk", () => {
+    const f = { ...defaultInviteForm(idp, "member"), emails: "a@x.io b@x.io", provider: "google" as const, expiresInDays: 2 };
+    expect(isBulk(f)).toBe(true);
+    expect(bulkText(f)).toBe("a@x.io\nb@x.io");
+    expect(bulkIgnored(f, idp)).toEqual(["identity provider", "expiry"]);
+    expect(isBulk({ ...f, emails: "a@x.io" })).toBe(false);
+  });
+});

@@ -1,0 +1,157 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { AccountsView, AppError, AuditNotice, SavedAccount, TeamView } from "../contract";
+import { event, me, member, ownerMember } from "../test/fixtures";
+
+// The store talks to Rust only through ../ipc: replace it with a fake.
+const ipc = vi.hoisted(() => ({
+  accountsList: vi.fn(),
+  accountSwitch: vi.fn(),
+  teamRefresh: vi.fn(),
+  accountAdd: vi.fn(),
+  accountReorder: vi.fn(),
+  promotionsList: vi.fn(async () => []),
+  memberRemove: vi.fn(),
+}));
+vi.mock("../ipc", () => ipc);
+
+const { store } = await import("./store.svelte");
+const { toasts } = await import("./toasts.svelte");
+
+const acct = (id: string, order: number): SavedAccount => ({
+  id, label: id.toUpperCase(), server: "http://127.0.0.1:1", account_id: id, account_name: id, preset: "p",
+  user_email: "ana@example.com", user_name: "Ana", role: "owner", role_name: "Owner", colour: "#2563eb", order,
+  key_store: { kind: "memory" }, added_at: "2026-01-01T00:00:00Z",
+});
+const accounts = (active: string | null, ...ids: string[]): AccountsView => ({
+  accounts: ids.map((id, i) => acct(id, i)), active, keychain: { kind: "memory", plain_text: false, banner: null }, demo: false,
+});
+const team = (id: string, fetched: string, extra: Partial<TeamView> = {}): TeamView => ({
+  account: id, me: me(ownerMember, "ana", "owner"), members: [member("ana", "owner"), member("bob", "member")], invites: [], audit: [],
+  fetched_at: fetched, stale: false, error: null, ...extra,
+});
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  store.views = {};
+  store.loadErrors = {};
+  store.refreshing = {};
+  store.activeId = null;
+  toasts.list = [];
+});
+
+describe("switching", () => {
+  it("shows the cached snapshot at once, then the refreshed one", async () => {
+    let release!: (v: TeamView) => void;
+    ipc.accountSwitch.mockResolvedValue(team("a", "2026-11-24T10:00:00Z", { stale: true }));
+    ipc.teamRefresh.mockReturnValue(new Promise((r) => (release = r)));
+    store.accounts = accounts("b", "a", "b");
+    const done = store.switchTo("a");
+    await flush();
+    expect(store.activeId).toBe("a");
+    expect(store.view?.stale).toBe(true);
+    expect(store.refreshing.a).toBe(true);
+    release(team("a", "2026-11-24T10:05:00Z"));
+    await done;
+    expect(store.view).toMatchObject({ stale: false, fetched_at: "2026-11-24T10:05:00Z" });
+    expect(store.accounts?.active).toBe("a");
+  });
+
+  it("a failed refresh keeps the data and marks it stale with the error", async () => {
+    const err: AppError = { code: "unreachable", message: "Cannot reach" };
+    ipc.accountSwitch.mockResolvedValue(null);
+    ipc.teamRefresh.mockResolvedValueOnce(team("a", "2026-11-24T10:00:00Z")).mockRejectedValueOnce(err);
+    store.accounts = accounts(null, "a");
+    await store.switchTo("a");
+    await store.refresh("a");
+    expect(store.view).toMatchObject({ stale: true, error: err });
+  });
+
+  it("with nothing cached, a failure is a load error", async () => {
+    ipc.accountSwitch.mockResolvedValue(null);
+    ipc.teamRefresh.mockRejectedValue({ code: "bad_key", message: "refused" });
+    store.accounts = accounts(null, "a");
+    await store.switchTo("a");
+    expect(store.view).toBeNull();
+    expect(store.loadErrors.a).toEqual({ code: "bad_key", message: "refused" });
+  });
+
+  it("switches by rail position and ignores a position past the end", async () => {
+    ipc.accountSwitch.mockResolvedValue(null);
+    ipc.teamRefresh.mockImplementation(async (id: string) => team(id, "2026-11-24T10:00:00Z"));
+    store.accounts = accounts(null, "a", "b");
+    await store.switchToIndex(1);
+    expect(store.activeId).toBe("b");
+    await store.switchToIndex(7);
+    expect(store.activeId).toBe("b");
+  });
+});
+
+describe("accounts", () => {
+  it("follows a newly added account", async () => {
+    ipc.accountSwitch.mockResolvedValue(null);
+    ipc.teamRefresh.mockImplementation(async (id: string) => team(id, "2026-11-24T10:00:00Z"));
+    store.accounts = accounts("a", "a");
+    store.activeId = "a";
+    ipc.accountAdd.mockResolvedValue(accounts("a", "a", "n"));
+    await store.add("http://127.0.0.1:1", "k");
+    await flush();
+    expect(store.activeId).toBe("n");
+    expect(ipc.accountAdd).toHaveBeenCalledWith("http://127.0.0.1:1", "k", undefined);
+  });
+
+  it("forgets the views of removed accounts and falls back to the first", async () => {
+    ipc.accountSwitch.mockResolvedValue(null);
+    ipc.teamRefresh.mockImplementation(async (id: string) => team(id, "2026-11-24T10:00:00Z"));
+    store.views = { a: team("a", "2026-11-24T10:00:00Z"), b: team("b", "2026-11-24T10:00:00Z") };
+    store.activeId = "b";
+    store.applyAccounts(accounts(null, "a"));
+    await flush();
+    expect(Object.keys(store.views)).toEqual(["a"]);
+    expect(store.activeId).toBe("a");
+  });
+
+  it("shows a reorder at once", async () => {
+    store.accounts = accounts("a", "a", "b", "c");
+    let release!: (v: AccountsView) => void;
+    ipc.accountReorder.mockReturnValue(new Promise((r) => (release = r)));
+    const done = store.reorder(["c", "a", "b"]);
+    expect(store.rail.map((a) => a.id)).toEqual(["c", "a", "b"]);
+    release({ ...accounts("a", "c", "a", "b") });
+    await done;
+    expect(store.rail.map((a) => a.id)).toEqual(["c", "a", "b"]);
+  });
+});
+
+describe("live events", () => {
+  it("merges the event, toasts a join, and refreshes soon", async () => {
+    vi.useFakeTimers();
+    try {
+      store.accounts = accounts("a", "a");
+      store.activeId = "a";
+      store.views = { a: team("a", "2026-11-24T10:00:00Z") };
+      ipc.teamRefresh.mockResolvedValue(team("a", "2026-11-24T10:01:00Z"));
+      const n: AuditNotice = { account: "a", event: event("e1", "invite_accepted", "2026-11-24T10:00:30Z", { details: { role: "member", name: "Ana Lima" } }) };
+      store.onAudit(n);
+      store.onAudit(n);
+      expect(store.views.a.audit.map((e) => e.id)).toEqual(["e1"]);
+      expect(toasts.list.map((t) => t.text)).toContain("Ana Lima joined A as Member");
+      expect(ipc.teamRefresh).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(500);
+      expect(ipc.teamRefresh).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("members", () => {
+  it("removing drops the row at once", async () => {
+    store.views = { a: team("a", "2026-11-24T10:00:00Z") };
+    ipc.memberRemove.mockResolvedValue(undefined);
+    ipc.teamRefresh.mockResolvedValue(team("a", "2026-11-24T10:01:00Z", { members: [member("ana", "owner")] }));
+    await store.removeMember("a", "bob");
+    expect(ipc.memberRemove).toHaveBeenCalledWith("a", "bob");
+    expect(store.views.a.members.map((m) => m.user_id)).not.toContain("bob");
+  });
+});
