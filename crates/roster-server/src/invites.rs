@@ -244,8 +244,9 @@ fn check_can_invite(tx: &Transaction<'_>, facts: &CallerFacts, email: &str, now:
             format!("{email} already has a pending invite to {}. Copy its link again or resend it instead.", facts.account_name),
         ));
     }
-    let s = seats(tx, facts.account_id, facts.policy, now)?;
-    if let Some(limit) = s.limit {
+    // Counting seats reads every pending invite: only teams with a limit pay for it.
+    if let Some(limit) = facts.policy.seat_limit {
+        let s = seats(tx, facts.account_id, facts.policy, now)?;
         if s.used >= limit {
             return Err(seat_limit_error(&facts.account_name, s.members, s.pending_invites, limit));
         }
