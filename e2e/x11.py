@@ -1,0 +1,105 @@
+"""Closing a window the way a window manager does, under Xvfb (which has none).
+
+A user closes Roster with the title bar's ✕: the window manager sends the window a
+WM_PROTOCOLS / WM_DELETE_WINDOW client message, which GTK turns into a close request. Ending
+the WebDriver session is not the same thing (WebKitWebDriver kills the app outright), so the
+tests send that message themselves, through libX11 with ctypes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+
+_x = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11") or "libX11.so.6")
+
+Window = ctypes.c_ulong
+Atom = ctypes.c_ulong
+_x.XOpenDisplay.restype = ctypes.c_void_p
+_x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+_x.XDefaultRootWindow.restype = Window
+_x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+_x.XInternAtom.restype = Atom
+_x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+_x.XQueryTree.argtypes = [ctypes.c_void_p, Window, ctypes.POINTER(Window), ctypes.POINTER(Window), ctypes.POINTER(ctypes.POINTER(Window)), ctypes.POINTER(ctypes.c_uint)]
+_x.XGetWindowProperty.argtypes = [
+    ctypes.c_void_p, Window, Atom, ctypes.c_long, ctypes.c_long, ctypes.c_int, Atom,
+    ctypes.POINTER(Atom), ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.c_void_p),
+]  # fmt: skip
+_x.XFree.argtypes = [ctypes.c_void_p]
+_x.XSendEvent.argtypes = [ctypes.c_void_p, Window, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+_x.XFlush.argtypes = [ctypes.c_void_p]
+_x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+
+CLIENT_MESSAGE = 33
+XA_CARDINAL = 6
+
+
+class _ClientMessage(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("serial", ctypes.c_ulong),
+        ("send_event", ctypes.c_int),
+        ("display", ctypes.c_void_p),
+        ("window", Window),
+        ("message_type", Atom),
+        ("format", ctypes.c_int),
+        ("data", ctypes.c_long * 5),
+    ]
+
+
+class _Event(ctypes.Union):
+    # XEvent is a union padded to 24 longs.
+    _fields_ = [("xclient", _ClientMessage), ("pad", ctypes.c_long * 24)]
+
+
+def _pid_of(display, window: int, net_wm_pid: int) -> int | None:
+    actual_type, actual_format = Atom(), ctypes.c_int()
+    items, after, data = ctypes.c_ulong(), ctypes.c_ulong(), ctypes.c_void_p()
+    status = _x.XGetWindowProperty(
+        display, window, net_wm_pid, 0, 1, 0, XA_CARDINAL,
+        ctypes.byref(actual_type), ctypes.byref(actual_format), ctypes.byref(items), ctypes.byref(after), ctypes.byref(data),
+    )  # fmt: skip
+    if status != 0 or not data.value:
+        return None
+    try:
+        return ctypes.cast(data, ctypes.POINTER(ctypes.c_ulong))[0] if items.value else None
+    finally:
+        _x.XFree(data)
+
+
+def close_window(pid: int) -> int:
+    """Asks every top-level window of process `pid` to close; returns how many were asked."""
+    display = _x.XOpenDisplay(os.environ["DISPLAY"].encode())
+    if not display:
+        raise RuntimeError("cannot open the X display")
+    try:
+        root = _x.XDefaultRootWindow(display)
+        net_wm_pid = _x.XInternAtom(display, b"_NET_WM_PID", 0)
+        wm_protocols = _x.XInternAtom(display, b"WM_PROTOCOLS", 0)
+        wm_delete = _x.XInternAtom(display, b"WM_DELETE_WINDOW", 0)
+        root_ret, parent_ret = Window(), Window()
+        children, count = ctypes.POINTER(Window)(), ctypes.c_uint()
+        if not _x.XQueryTree(display, root, ctypes.byref(root_ret), ctypes.byref(parent_ret), ctypes.byref(children), ctypes.byref(count)):
+            return 0
+        windows = [children[i] for i in range(count.value)]
+        if children:
+            _x.XFree(children)
+        asked = 0
+        for w in windows:
+            if _pid_of(display, w, net_wm_pid) != pid:
+                continue
+            event = _Event()
+            event.xclient.type = CLIENT_MESSAGE
+            event.xclient.window = w
+            event.xclient.message_type = wm_protocols
+            event.xclient.format = 32
+            event.xclient.data[0] = wm_delete
+            event.xclient.data[1] = 0  # CurrentTime
+            _x.XSendEvent(display, w, 0, 0, ctypes.byref(event))
+            asked += 1
+        _x.XFlush(display)
+        return asked
+    finally:
+        _x.XCloseDisplay(display)
