@@ -450,17 +450,7 @@ class App:
         """Invites tab → "Invite" → the dialog, ready for input."""
         self.tab("invites")
         self.click("invite-open")
-        dialog = self.find("invite-dialog")
-        self.settle_dialog()
-        return dialog
-
-    def settle_dialog(self) -> None:
-        """WORKAROUND for a layout jump in the open dialog (test_layout.py pins it): WebKitGTK
-        lays the dialog's <fieldset>s out ~22 px too tall until the first focus change, so the
-        first click after typing moves the buttons under the pointer and is lost (pointerdown on
-        the button, click on the form). One blur + refocus lets the layout settle first."""
-        self.d.execute_script("const a = document.activeElement; if (a && a !== document.body) { a.blur(); a.focus(); }")
-        self.wait_paint()
+        return self.find("invite-dialog")
 
     def confirm(self) -> str:
         """Reads and accepts the open confirmation dialog; returns its text."""

@@ -1,14 +1,7 @@
 """Layout that a user's click depends on."""
 
-import pytest
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UI bug, reported: WebKitGTK lays the invite dialog's <fieldset>s out ~22 px too tall until the "
-    "first focus change, so the first click on Cancel / Create invite after typing is lost. Remove this "
-    "mark (and App.settle_dialog) once it is fixed.",
-)
 def test_given_the_invite_dialog_then_its_buttons_stay_put_when_the_focus_moves(server, desktop):
     desktop.add_account(server.url, server.key("link-email-quotas"))
     app = desktop.open()

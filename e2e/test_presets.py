@@ -36,7 +36,6 @@ def test_given_each_team_model_then_the_window_shows_its_catalog_policy_and_seat
 
     app.click("invite-open")
     app.find("invite-dialog")
-    app.settle_dialog()
     # The role catalog, in the server's order, with the policy's default picked.
     radios = [e for e in app.d.find_elements("css selector", '[data-testid^="invite-role-"]')]
     assert [r.get_attribute("value") for r in radios] == [r["id"] for r in policy["roles"]]
