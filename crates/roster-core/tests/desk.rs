@@ -38,15 +38,7 @@ fn in_session() -> bool {
 }
 
 fn new_invite(email: &str, role: &str) -> NewInvite {
-    NewInvite {
-        email: email.into(),
-        role: role.into(),
-        delivery: None,
-        notification_email: None,
-        identity_provider: None,
-        require_secure_sign_in: false,
-        expires_in_days: None,
-    }
+    NewInvite::new(email, role)
 }
 
 async fn join(t: &TestServer, link: &str, email: &str, name: &str) {
