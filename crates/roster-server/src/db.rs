@@ -1,8 +1,11 @@
-//! SQLite access: one connection behind a mutex, used from blocking threads. Every write
-//! runs in one `BEGIN IMMEDIATE` transaction, so checks such as the seat limit and the
-//! write they guard can never interleave with another request's.
+//! SQLite access from blocking threads: one writer connection behind a mutex, so every write
+//! runs alone in one `BEGIN IMMEDIATE` transaction (checks such as the seat limit and the
+//! write they guard never interleave), and a few read-only connections so reads (every
+//! request's key lookup, every list page) neither queue behind writes nor behind each other.
+//! WAL mode gives each read transaction a consistent snapshot of committed data.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -13,9 +16,14 @@ use crate::error::ApiError;
 
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_pending_index.sql")];
 
+/// Read connections: one per core is enough on the 2-core machines this runs on.
+const READERS: usize = 2;
+
 #[derive(Clone)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
+    readers: Arc<[Mutex<Connection>]>,
+    next_reader: Arc<AtomicUsize>,
 }
 
 impl Db {
@@ -28,43 +36,45 @@ impl Db {
              PRAGMA busy_timeout = 5000;",
         )?;
         migrate(&mut conn)?;
-        Ok(Db { conn: Arc::new(Mutex::new(conn)) })
+        let readers = (0..READERS)
+            .map(|_| {
+                let r = Connection::open(path)?;
+                r.execute_batch("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;")?;
+                Ok(Mutex::new(r))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Db { conn: Arc::new(Mutex::new(conn)), readers: readers.into(), next_reader: Arc::default() })
     }
 
-    /// Runs `f` inside one immediate transaction on a blocking thread; commits on `Ok`.
+    /// Runs `f` inside one immediate transaction on the writer, on a blocking thread;
+    /// commits on `Ok`.
     pub async fn write<R, F>(&self, f: F) -> Result<R, ApiError>
     where
         R: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<R, ApiError> + Send + 'static,
     {
-        self.run(TransactionBehavior::Immediate, f).await
+        let conn = self.conn.clone();
+        on_blocking_thread(move || transact(&mut conn.lock().unwrap_or_else(|p| p.into_inner()), TransactionBehavior::Immediate, f)).await
     }
 
-    /// Runs a read on a blocking thread (a deferred transaction gives it one snapshot; it is
-    /// committed too, which for a read only ends it).
+    /// Runs a read on a blocking thread, on one of the read-only connections (a deferred
+    /// transaction gives it one snapshot).
     pub async fn read<R, F>(&self, f: F) -> Result<R, ApiError>
     where
         R: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<R, ApiError> + Send + 'static,
     {
-        self.run(TransactionBehavior::Deferred, f).await
-    }
-
-    async fn run<R, F>(&self, behavior: TransactionBehavior, f: F) -> Result<R, ApiError>
-    where
-        R: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<R, ApiError> + Send + 'static,
-    {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
-            let tx = conn.transaction_with_behavior(behavior)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
+        let readers = self.readers.clone();
+        let first = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        on_blocking_thread(move || {
+            // A free reader if there is one, else wait for the one whose turn it is.
+            let n = readers.len();
+            let mut conn = (0..n)
+                .find_map(|i| readers[(first + i) % n].try_lock().ok())
+                .unwrap_or_else(|| readers[first % n].lock().unwrap_or_else(|p| p.into_inner()));
+            transact(&mut conn, TransactionBehavior::Deferred, f)
         })
         .await
-        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
     }
 
     /// Synchronous access for seeding and the CLI subcommands.
@@ -75,6 +85,17 @@ impl Db {
         tx.commit()?;
         Ok(out)
     }
+}
+
+fn transact<R>(conn: &mut Connection, behavior: TransactionBehavior, f: impl FnOnce(&Transaction<'_>) -> Result<R, ApiError>) -> Result<R, ApiError> {
+    let tx = conn.transaction_with_behavior(behavior)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+async fn on_blocking_thread<R: Send + 'static>(job: impl FnOnce() -> Result<R, ApiError> + Send + 'static) -> Result<R, ApiError> {
+    tokio::task::spawn_blocking(job).await.map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
 }
 
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
