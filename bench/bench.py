@@ -127,18 +127,22 @@ def machine() -> dict:
 
 
 class Server:
-    """A release roster-server on a seeded throw-away database."""
+    """A release roster-server on a seeded throw-away database: one team of `members`, or
+    `teams` given as (members, invites, name); `key` is the first team's owner key."""
 
-    def __init__(self, members: int, invites: int):
+    def __init__(self, members: int, invites: int, teams: list[tuple[int, int, str]] | None = None):
         self.dir = Path(tempfile.mkdtemp(prefix="roster-bench."))
         db = self.dir / "roster.db"
-        seed_cmd = [str(SERVER_BIN), "seed", "--db", str(db), "--members", str(members), "--invites", str(invites)]
-        log(" ".join(["roster-server", *seed_cmd[1:]]))
-        t0 = time.perf_counter()
-        seeded = json.loads(subprocess.run(seed_cmd, capture_output=True, text=True, check=True).stdout)
-        log(f"seeded in {time.perf_counter() - t0:.1f}s")
-        self.key = seeded["keys"][0]["key"]
-        self.account = seeded["id"]
+        self.teams: list[dict] = []
+        for n, inv, name in teams or [(members, invites, "Scale Test")]:
+            seed_cmd = [str(SERVER_BIN), "seed", "--db", str(db), "--members", str(n), "--invites", str(inv), "--name", name]
+            log(" ".join(["roster-server", *seed_cmd[1:]]))
+            t0 = time.perf_counter()
+            seeded = json.loads(subprocess.run(seed_cmd, capture_output=True, text=True, check=True).stdout)
+            log(f"seeded in {time.perf_counter() - t0:.1f}s")
+            self.teams.append({"name": name, "members": n, "id": seeded["id"], "key": seeded["keys"][0]["key"]})
+        self.key = self.teams[0]["key"]
+        self.account = self.teams[0]["id"]
         self.err = open(self.dir / "server.err", "w")
         self.proc = subprocess.Popen(
             [str(SERVER_BIN), "serve", "--db", str(db), "--listen", "127.0.0.1:0", "--relaxed-limits"],
@@ -486,18 +490,63 @@ def invite_copy_svg(res: dict) -> str:
 # ------------------------------------------------------------------ main
 
 
-def save(name: str, res: dict, md: str, svg: str) -> None:
+def save(name: str, res: dict, md: str, svg: str | None) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(res, indent=1) + "\n")
     (RESULTS / f"{name}.md").write_text(md)
-    (RESULTS / f"{name}.svg").write_text(svg)
+    if svg is not None:
+        (RESULTS / f"{name}.svg").write_text(svg)
     print(f"\n## {name}\n\n{md}")
-    log(f"wrote bench/results/{name}.json, .md, .svg")
+    log(f"wrote bench/results/{name}.json, .md" + (", .svg" if svg is not None else ""))
+
+
+# ------------------------------------------------------------------ package
+
+
+def bench_package(bundle: Path, build_log: Path) -> dict:
+    """Sizes of what the Tauri bundler made under `bundle` (./x bench package builds it)."""
+    goal = 12 * 1000 * 1000
+    out: dict = {"goal_bytes": goal, "packages": []}
+    for f in sorted(bundle.rglob("*")):
+        if f.suffix not in (".deb", ".AppImage", ".rpm") or not f.is_file():
+            continue
+        entry = {"file": f.name, "bytes": f.stat().st_size}
+        if f.suffix == ".deb":
+            info = subprocess.run(["dpkg-deb", "-f", str(f), "Installed-Size", "Depends"], capture_output=True, text=True).stdout
+            fields = dict(line.split(": ", 1) for line in info.splitlines() if ": " in line)
+            entry["installed_kib"] = int(fields.get("Installed-Size", "0"))
+            entry["depends"] = fields.get("Depends", "")
+            listing = subprocess.run(["dpkg-deb", "-c", str(f)], capture_output=True, text=True).stdout
+            entry["files"] = [" ".join(line.split()[2:3] + line.split()[5:]) for line in listing.splitlines()]
+        out["packages"].append(entry)
+    text = build_log.read_text(errors="replace") if build_log.exists() else ""
+    # What the bundler said about the AppImage when it did not make one (e.g. no network to
+    # fetch linuxdeploy): kept with the result, so the reason is on record.
+    out["appimage_log"] = [line for line in text.splitlines() if "appimage" in line.lower() or "linuxdeploy" in line.lower()][-8:]
+    binary = TARGET / "release" / "roster-desktop"
+    if binary.exists():
+        out["binary_bytes"] = binary.stat().st_size
+    if not out["packages"]:
+        raise SystemExit(f"no package under {bundle}")
+    return out
+
+
+def package_md(res: dict) -> str:
+    lines = ["| package | size | goal ≤ 12 MB | installed size |", "|---|---|---|---|"]
+    for p in res["packages"]:
+        inst = f"{p['installed_kib'] / 1024:.1f} MiB" if "installed_kib" in p else "—"
+        ok = "met" if p["bytes"] <= res["goal_bytes"] else "**missed**"
+        lines.append(f"| `{p['file']}` | **{p['bytes'] / 1e6:.2f} MB** ({p['bytes']:,} bytes) | {ok} | {inst} |")
+    if "binary_bytes" in res:
+        lines.append(f"\nThe release binary inside: {res['binary_bytes'] / 1e6:.2f} MB (uncompressed).")
+    if not any(p["file"].endswith(".AppImage") for p in res["packages"]):
+        lines.append("\nNo AppImage was made; the bundler said: " + (" / ".join(res["appimage_log"]) or "nothing"))
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     name = sys.argv[1] if len(sys.argv) > 1 else "all"
-    for b in (SERVER_BIN, CLI_BIN):
+    for b in (SERVER_BIN, CLI_BIN) if name != "package" else ():
         if not b.exists():
             raise SystemExit(f"{b} is missing: run ./x bench (it builds the release binaries)")
     m = machine()
@@ -510,8 +559,12 @@ def main() -> None:
         res = bench_invite_copy()
         res["machine"] = m
         save("invite-copy", res, invite_copy_md(res), invite_copy_svg(res))
-    if name not in ("server", "invite-copy", "all"):
-        raise SystemExit(f"unknown benchmark {name!r}; one of: server, invite-copy, all")
+    if name == "package":
+        res = bench_package(Path(sys.argv[2]), Path(sys.argv[3]))
+        res["machine"] = m
+        save("package", res, package_md(res), None)
+    if name not in ("server", "invite-copy", "package", "all"):
+        raise SystemExit(f"unknown benchmark {name!r}; one of: server, invite-copy, package, all")
 
 
 if __name__ == "__main__":

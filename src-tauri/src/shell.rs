@@ -125,7 +125,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 let desk = app.state::<Desk>();
-                if let Err(e) = desk.account_switch(&account).await {
+                if let Err(e) = desk.account_switch(&account, false).await {
                     // The window shows why when the user acts there; the active account is unchanged.
                     tracing::warn!(account, error = %e, "tray: could not switch");
                 }

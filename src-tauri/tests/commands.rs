@@ -148,13 +148,15 @@ fn given_a_whole_session_then_no_response_or_error_carries_an_api_key() {
     let h = Harness::start();
     let id = h.add("link-email-quotas", "owner");
     let member = h.add("owner-member-link", "member");
-    let view = h.ok("account_switch", json!({ "id": id }));
+    let view = h.ok("account_switch", json!({ "id": id, "wantCached": true }));
     assert_eq!(view, Value::Null, "nothing cached yet");
     let team = h.ok("team_refresh", json!({ "id": id }));
     assert_eq!(team["stale"], json!(false));
     assert!(team["invites"].as_array().unwrap().iter().all(|i| i["link"].is_null()));
-    let cached = h.ok("account_switch", json!({ "id": id }));
+    let cached = h.ok("account_switch", json!({ "id": id, "wantCached": true }));
     assert_eq!(cached["stale"], json!(true));
+    // A window that still shows the team asks for nothing.
+    assert_eq!(h.ok("account_switch", json!({ "id": id, "wantCached": false })), Value::Null);
     h.ok("team_refresh", json!({ "id": member }));
     h.ok("keychain_doctor", json!({}));
     let user = team["members"].as_array().unwrap().iter().find(|m| m["role"] != "owner").unwrap()["user_id"].as_str().unwrap().to_string();

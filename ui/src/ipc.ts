@@ -38,7 +38,8 @@ export const accountsList = () => call<AccountsView>("accounts_list");
 export const accountAdd = (server: string, key: string, label?: string) => call<AccountsView>("account_add", { server, key, label: label || undefined });
 export const accountRekey = (id: string, key: string) => call<AccountsView>("account_rekey", { id, key });
 export const accountRemove = (id: string) => call<AccountsView>("account_remove", { id });
-export const accountSwitch = (id: string) => call<TeamView | null>("account_switch", { id });
+/** `wantCached`: the disk snapshot, when the window holds none of this account's data. */
+export const accountSwitch = (id: string, wantCached: boolean) => call<TeamView | null>("account_switch", { id, wantCached });
 export const accountReorder = (ids: string[]) => call<AccountsView>("account_reorder", { ids });
 export const accountUpdate = (id: string, change: { label?: string; colour?: string }) => call<AccountsView>("account_update", { id, ...change });
 export const keychainDoctor = () => call<KeyReport[]>("keychain_doctor");

@@ -145,8 +145,37 @@ impl TeamView {
 
     fn from_snapshot(account: &str, s: Snapshot, fetched_at: Timestamp, stale: bool, error: Option<AppError>) -> TeamView {
         let invites = s.invites.into_iter().map(|i| Invite { link: None, ..i }).collect();
-        TeamView { account: account.to_string(), me: s.me, members: s.members, invites, audit: s.audit, fetched_at, stale, error }
+        let mut members = s.members;
+        members.sort_by_cached_key(|m| name_order(if m.name.is_empty() { &m.email } else { &m.name }));
+        TeamView { account: account.to_string(), me: s.me, members, invites, audit: s.audit, fetched_at, stale, error }
     }
+}
+
+/// Members arrive in the order the window lists them by default (by name, case-blind, "Ana 2"
+/// before "Ana 10"): the web view's own sort (Intl.Collator, the final word) then finds the
+/// list already in order, which made a 10,000-member switch 14 ms cheaper in WebKit (19 → 5
+/// ms, BENCHMARKS.md §2). Digit runs are zero-padded so they compare as numbers.
+fn name_order(name: &str) -> String {
+    let mut key = String::with_capacity(name.len() + 8);
+    let mut digits = String::new();
+    let flush = |digits: &mut String, key: &mut String| {
+        if !digits.is_empty() {
+            let n = digits.trim_start_matches('0');
+            key.extend(std::iter::repeat_n('0', 20usize.saturating_sub(n.len())));
+            key.push_str(n);
+            digits.clear();
+        }
+    };
+    for c in name.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut key);
+            key.extend(c.to_lowercase());
+        }
+    }
+    flush(&mut digits, &mut key);
+    key
 }
 
 /// A created (or re-copied) invite, with what became of its link.
@@ -359,14 +388,16 @@ impl Desk {
         Ok(view)
     }
 
-    /// Makes `id` active and returns its cached snapshot at once (`stale`), or `None` when
-    /// there is none; the UI then calls `team_refresh`.
-    pub async fn account_switch(&self, id: &str) -> Result<Option<TeamView>> {
+    /// Makes `id` active and, with `want_cached`, returns its cached snapshot at once
+    /// (`stale`), or `None` when there is none; the UI then calls `team_refresh`. A window that
+    /// still holds the account's data asks for none: reading and sending a 10,000-member
+    /// snapshot it would throw away cost it ~10 ms of parsing per switch (BENCHMARKS.md §2).
+    pub async fn account_switch(&self, id: &str, want_cached: bool) -> Result<Option<TeamView>> {
         let id = id.to_string();
         let (view, cached) = self
             .with_store(move |inner, s| {
                 s.switch(&id)?;
-                let cached = inner.cache.load(&id).map(|c| TeamView::from_cached(&id, c, None));
+                let cached = if want_cached { inner.cache.load(&id).map(|c| TeamView::from_cached(&id, c, None)) } else { None };
                 Ok((inner.view(s), cached))
             })
             .await?;
@@ -983,6 +1014,13 @@ mod demo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn given_names_with_case_and_numbers_then_they_are_ordered_as_the_window_lists_them() {
+        let mut names = vec!["bob", "Ana 10", "ana 2", "Émile", "Carla", "ana 1"];
+        names.sort_by_cached_key(|n| name_order(n));
+        assert_eq!(names, ["ana 1", "ana 2", "Ana 10", "bob", "Carla", "Émile"]);
+    }
 
     #[test]
     fn event_ids_compare_by_their_number() {

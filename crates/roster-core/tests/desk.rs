@@ -158,7 +158,7 @@ async fn given_accounts_when_reordering_renaming_and_removing_then_the_list_foll
     assert_eq!(doctor.len(), 2);
     assert!(doctor.iter().all(|r| r.masked_key.as_deref().is_some_and(|m| m.contains('…'))));
     assert_no_key(&doctor, &t.all_key_texts());
-    assert_eq!(s.desk.account_switch("nope").await.unwrap_err().code(), ErrorCode::UnknownAccount);
+    assert_eq!(s.desk.account_switch("nope", true).await.unwrap_err().code(), ErrorCode::UnknownAccount);
 }
 
 // ----------------------------------------------------------------------- team data
@@ -170,7 +170,7 @@ async fn given_no_snapshot_when_switching_then_none_and_after_a_refresh_the_cach
     s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), None).await.unwrap();
     let view = s.desk.account_add(t.url(), t.key("six-roles-2fa", "owner"), None).await.unwrap();
     let (northwind, bluefin) = (view.accounts[0].id.clone(), view.accounts[1].id.clone());
-    assert!(s.desk.account_switch(&northwind).await.unwrap().is_none(), "nothing cached yet");
+    assert!(s.desk.account_switch(&northwind, true).await.unwrap().is_none(), "nothing cached yet");
 
     let fresh = s.desk.team_refresh(&northwind).await.unwrap();
     assert!(!fresh.stale && fresh.error.is_none());
@@ -180,8 +180,9 @@ async fn given_no_snapshot_when_switching_then_none_and_after_a_refresh_the_cach
     assert!(fresh.invites.iter().all(|i| i.link.is_none()), "links are copied on request, never shipped in views");
     assert!(!fresh.audit.is_empty());
 
-    s.desk.account_switch(&bluefin).await.unwrap();
-    let cached = s.desk.account_switch(&northwind).await.unwrap().expect("a cached snapshot");
+    assert!(s.desk.account_switch(&bluefin, false).await.unwrap().is_none(), "the window holds it: nothing read or sent");
+    assert_eq!(s.desk.accounts_list().await.unwrap().active.as_deref(), Some(bluefin.as_str()));
+    let cached = s.desk.account_switch(&northwind, true).await.unwrap().expect("a cached snapshot");
     assert!(cached.stale && cached.error.is_none());
     assert_eq!(cached.members, fresh.members);
     assert!(cached.fetched_at <= chrono::Utc::now());
@@ -426,12 +427,12 @@ async fn given_a_role_that_cannot_manage_when_active_then_no_stream_is_opened_an
     s.desk.account_add(t.url(), t.key(NORTHWIND, "member"), None).await.unwrap();
     let view = s.desk.account_add(t.url(), t.key("four-roles-7day", "admin"), None).await.unwrap();
     let (member, admin) = (view.accounts[0].id.clone(), view.accounts[1].id.clone());
-    s.desk.account_switch(&member).await.unwrap();
+    s.desk.account_switch(&member, true).await.unwrap();
     let mut events = s.desk.subscribe();
     // Activity in the member's team reaches no one (the role gets no stream)...
     t.owner(NORTHWIND).create_invite(&new_invite("quiet@northwind.example", "member"), &roster_core::IdempotencyKey::new()).await.unwrap();
     // ...and after switching, the admin's team is followed.
-    s.desk.account_switch(&admin).await.unwrap();
+    s.desk.account_switch(&admin, true).await.unwrap();
     connected(&mut events, &admin).await;
     t.owner("four-roles-7day").create_invite(&new_invite("loud@atlas.example", "developer"), &roster_core::IdempotencyKey::new()).await.unwrap();
     let notice = next_audit(&mut events, AuditAction::InviteCreated).await;

@@ -25,8 +25,8 @@ pub async fn account_remove(desk: State<'_, Desk>, id: String) -> Result<Account
 }
 
 #[tauri::command]
-pub async fn account_switch(desk: State<'_, Desk>, id: String) -> Result<Option<TeamView>, AppError> {
-    desk.account_switch(&id).await.map_err(AppError::from)
+pub async fn account_switch(desk: State<'_, Desk>, id: String, want_cached: bool) -> Result<Option<TeamView>, AppError> {
+    desk.account_switch(&id, want_cached).await.map_err(AppError::from)
 }
 
 #[tauri::command]

@@ -9,6 +9,15 @@ const people = [
 ];
 
 describe("members", () => {
+  it("sorting a list again in the same order reuses the first result; a new list is sorted afresh", () => {
+    const byName = { key: "name", dir: "asc" } as const;
+    const first = sortMembers(people, byName, sixRoles);
+    expect(sortMembers(people, byName, sixRoles)).toBe(first);
+    expect(sortMembers(people, { key: "name", dir: "desc" }, sixRoles).map((m) => m.user_id)).toEqual(["carla", "bruno", "ana"]);
+    const changed = [...people, member("aaron", "member")];
+    expect(sortMembers(changed, byName, sixRoles).map((m) => m.user_id)).toEqual(["aaron", "ana", "bruno", "carla"]);
+  });
+
   it("search matches name, e-mail and role name, every word", () => {
     expect(searchMembers(people, "  ", sixRoles)).toBe(people);
     expect(searchMembers(people, "BILLER", sixRoles).map((m) => m.user_id)).toEqual(["bruno"]);

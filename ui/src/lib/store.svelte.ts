@@ -8,6 +8,7 @@ import { railOrder } from "./accounts";
 import { guardCtx } from "./guards";
 import { toast } from "./toasts.svelte";
 import { toAppError } from "./errors";
+import { markRowsPainted, markSwitch } from "./timing";
 
 export type Tab = "members" | "invites" | "activity";
 export const TABS: Tab[] = ["members", "invites", "activity"];
@@ -79,11 +80,17 @@ class Store {
 
   /** Shows the cached snapshot at once (memory, else Rust's disk cache), then refreshes. */
   async switchTo(id: string): Promise<void> {
+    markSwitch(id);
     this.activeId = id;
+    const inMemory = !!this.views[id];
+    if (inMemory) void markRowsPainted(id, "memory");
     try {
-      const cached = await ipc.accountSwitch(id);
+      const cached = await ipc.accountSwitch(id, !inMemory);
       const mine = this.views[id];
-      if (cached && (!mine || Date.parse(cached.fetched_at) > Date.parse(mine.fetched_at))) this.setView(id, cached);
+      if (cached && (!mine || Date.parse(cached.fetched_at) > Date.parse(mine.fetched_at))) {
+        this.setView(id, cached);
+        void markRowsPainted(id, "disk");
+      }
       if (this.accounts && this.accounts.active !== id) this.accounts = { ...this.accounts, active: id };
     } catch (e) {
       this.loadErrors = { ...this.loadErrors, [id]: toAppError(e) };
@@ -103,6 +110,7 @@ class Store {
     try {
       const v = await ipc.teamRefresh(id);
       this.setView(id, v);
+      if (id === this.activeId) void markRowsPainted(id, "network");
       this.loadErrors = { ...this.loadErrors, [id]: null };
       void this.loadPromotions(id, v);
     } catch (e) {

@@ -87,6 +87,44 @@ describe("switching", () => {
   });
 });
 
+describe("timing marks (read by the benchmarks)", () => {
+  const marks = (name: string) => performance.getEntriesByName(name, "mark").map((m) => (m as PerformanceMark).detail);
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await flush();
+  };
+  // Earlier tests' marks land late (each waits for a "paint"): start from an empty timeline.
+  beforeEach(async () => {
+    await settle();
+    performance.clearMarks();
+  });
+
+  it("a first switch marks the start, then the rows from disk, then from the network", async () => {
+    ipc.accountSwitch.mockResolvedValue(team("a", "2026-11-24T10:00:00Z", { stale: true }));
+    ipc.teamRefresh.mockResolvedValue(team("a", "2026-11-24T10:05:00Z"));
+    store.accounts = accounts("b", "a", "b");
+    await store.switchTo("a");
+    await settle();
+    expect(marks("roster:switch")).toEqual([{ id: "a" }]);
+    expect(marks("roster:rows").map((d) => d.source)).toEqual(["disk", "network"]);
+    expect(ipc.accountSwitch).toHaveBeenCalledWith("a", true);
+  });
+
+  it("switching back to an account seen this session marks rows from memory first, and clears the last switch's marks", async () => {
+    ipc.accountSwitch.mockResolvedValue(null);
+    ipc.teamRefresh.mockImplementation(async (id: string) => team(id, "2026-11-24T10:00:00Z"));
+    store.accounts = accounts(null, "a", "b");
+    await store.switchTo("a");
+    await store.switchTo("b");
+    await settle();
+    await store.switchTo("a");
+    await settle();
+    expect(marks("roster:switch")).toEqual([{ id: "a" }]);
+    expect(marks("roster:rows").map((d) => `${d.id}:${d.source}`)).toEqual(["a:memory", "a:network"]);
+    // The window holds a's data: Rust neither reads nor sends the disk snapshot.
+    expect(ipc.accountSwitch).toHaveBeenLastCalledWith("a", false);
+  });
+});
+
 describe("accounts", () => {
   it("follows a newly added account", async () => {
     ipc.accountSwitch.mockResolvedValue(null);

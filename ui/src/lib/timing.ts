@@ -1,0 +1,42 @@
+// What the user waits for, as Performance API marks the benchmarks read from inside the web
+// view through WebDriver (BENCHMARKS.md, "account switch" and "cold start"):
+//
+//   roster:switch  the user picked an account ({id})
+//   roster:rows    that account's member rows are on screen ({id, source, rows})
+//
+// A mark is an entry in the page's own timeline, nothing leaves the web view. Each switch
+// clears the previous one's marks, so a long session keeps a handful of entries.
+
+import { tick } from "svelte";
+
+/** Where the rows on screen came from: the session's memory, the disk cache, the server. */
+export type RowsSource = "memory" | "disk" | "network";
+
+export const SWITCH = "roster:switch";
+export const ROWS = "roster:rows";
+
+export function markSwitch(id: string): void {
+  performance.clearMarks(SWITCH);
+  performance.clearMarks(ROWS);
+  performance.mark(SWITCH, { detail: { id } });
+}
+
+/** Marks `roster:rows` once the state change just made is painted: Svelte applies it to the
+ * DOM (tick), requestAnimationFrame runs just before the next paint, and a task queued from
+ * there runs just after it. `rows` counts the member rows then in the DOM (0 when another
+ * tab is showing), so a reader can tell "painted" from "painted something else". */
+export async function markRowsPainted(id: string, source: RowsSource): Promise<void> {
+  await tick();
+  await afterNextPaint();
+  const rows = typeof document === "undefined" ? 0 : document.querySelectorAll('[data-testid="member-row"]').length;
+  performance.mark(ROWS, { detail: { id, source, rows } });
+}
+
+function afterNextPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const later = () => setTimeout(resolve, 0);
+    // No frames outside a browser (unit tests under node): the next task is as late as it gets.
+    if (typeof requestAnimationFrame === "function") requestAnimationFrame(later);
+    else later();
+  });
+}
