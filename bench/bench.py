@@ -522,7 +522,9 @@ def bench_package(bundle: Path, build_log: Path) -> dict:
     text = build_log.read_text(errors="replace") if build_log.exists() else ""
     # What the bundler said about the AppImage when it did not make one (e.g. no network to
     # fetch linuxdeploy): kept with the result, so the reason is on record.
-    out["appimage_log"] = [line for line in text.splitlines() if "appimage" in line.lower() or "linuxdeploy" in line.lower()][-8:]
+    wanted = ("appimage", "linuxdeploy", "apprun", "failed to bundle")
+    home = str(Path.home())
+    out["appimage_log"] = [line.strip().replace(home, "~") for line in text.splitlines() if any(w in line.lower() for w in wanted)][-6:]
     binary = TARGET / "release" / "roster-desktop"
     if binary.exists():
         out["binary_bytes"] = binary.stat().st_size
