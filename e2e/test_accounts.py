@@ -70,6 +70,15 @@ def test_given_several_accounts_when_switching_by_rail_and_by_shortcut_then_the_
     assert len(active) == 1 and active[0].get_attribute("aria-label").startswith(names[2])
     app.row("member-row", "@kestrel.example", timeout=20)
 
+    # A search in one team does not follow the user into the next one.
+    app.type("members-search", "zzz-nobody")
+    app.find("members-empty")
+    app.switch_to(names[1])
+    assert app.find("members-search").get_attribute("value") == ""
+    app.row("member-row", "@bluefin.example", timeout=20)
+    app.switch_to(names[2])
+    app.row("member-row", "@kestrel.example", timeout=20)
+
     # Ctrl+2: the second account, from anywhere in the window.
     app.d.find_element("css selector", "body").click()
     app.press(Keys.CONTROL, "2")

@@ -14,6 +14,9 @@ describe("members", () => {
     const first = sortMembers(people, byName, sixRoles);
     expect(sortMembers(people, byName, sixRoles)).toBe(first);
     expect(sortMembers(people, { key: "name", dir: "desc" }, sixRoles).map((m) => m.user_id)).toEqual(["carla", "bruno", "ana"]);
+    // Already in order (as Rust sends it): same order back, without a sort.
+    const inOrder = [member("ana", "owner"), member("bruno", "member"), member("carla", "member")];
+    expect(sortMembers(inOrder, byName, sixRoles).map((m) => m.user_id)).toEqual(["ana", "bruno", "carla"]);
     const changed = [...people, member("aaron", "member")];
     expect(sortMembers(changed, byName, sixRoles).map((m) => m.user_id)).toEqual(["aaron", "ana", "bruno", "carla"]);
   });
