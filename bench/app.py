@@ -218,10 +218,11 @@ class Window:
     def __init__(self, kind: str, desk: Desktop, workdir: Path, url: str | None = None) -> None:
         self.kind = kind
         self.log = open(workdir / f"{kind}.log", "ab")
-        port = free_port()
+        port, native = free_port(), None
         if kind == "app":
             script, self.stamp = wrapper(workdir, APP_BIN, "app")
-            cmd = ["tauri-driver", "--port", str(port), "--native-port", str(free_port())]
+            native = free_port()
+            cmd = ["tauri-driver", "--port", str(port), "--native-port", str(native)]
             options = ArgOptions()
             options.set_capability("browserName", "wry")
             options.set_capability("tauri:options", {"application": str(script), "args": []})
@@ -239,6 +240,10 @@ class Window:
                 options.add_argument(a)
         self.driver = subprocess.Popen(cmd, env=desk.env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         wait_for(lambda: listening(port), 15, f"{cmd[0]} to listen")
+        if native:
+            # tauri-driver listens before its WebKitWebDriver does: a session asked for in
+            # between fails ("tcp connect error").
+            wait_for(lambda: listening(native), 15, "WebKitWebDriver to listen")
         remote = f"http://127.0.0.1:{port}"
         try:
             self.d = webdriver.Remote(command_executor=remote, options=options, client_config=ClientConfig(remote_server_addr=remote, timeout=120))

@@ -293,10 +293,10 @@ class App:
         try:
             self._start_session(args, env)
         except Exception as first:
-            # WebKitWebDriver now and then never answers a new session (CI, Nov 2026: one
-            # start in ~25 hung for the full minute, with no Roster left running). Say what
-            # was running, then try once more from scratch: a Roster that hangs on start
-            # fails both times.
+            # A new session that still fails (CI, Nov 2026: one start in ~25 hung for the
+            # full minute, before the wait for WebKitWebDriver above existed). Say what was
+            # running, then try once more from scratch: a Roster that hangs on start fails
+            # both times.
             why = f"{first.__class__.__name__}: {str(first)[:300]}; {_running_now()}"
             self._stop_processes(close_log=False)
             self._log.write(f"\n--- e2e: new session failed ({why}); starting over ---\n".encode())
@@ -328,6 +328,9 @@ class App:
             stdin=subprocess.DEVNULL,
         )
         wait_until(lambda: _can_connect(port), timeout=15, what="tauri-driver to listen")
+        # tauri-driver listens before the WebKitWebDriver it starts does; a session asked for
+        # in between fails with tauri-driver's "tcp connect error" (seen in bench runs).
+        wait_until(lambda: _can_connect(native), timeout=15, what="WebKitWebDriver to listen")
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(APP_BIN), "args": args})
