@@ -334,6 +334,18 @@ def team_servers() -> Server:
 # ------------------------------------------------------------------ switch
 
 
+def start_on_home(desk: Desktop, work: Path) -> Window:
+    """The app started on the small "Home" team, its fresh rows on screen."""
+    desk.activate(HOME)
+    w = open_window("app", desk, work)
+    try:
+        w.wait_network_rows(desk.ids[HOME])
+    except BaseException:
+        w.close()
+        raise
+    return w
+
+
 def bench_switch() -> dict:
     srv = team_servers()
     desk = Desktop(srv)
@@ -345,10 +357,8 @@ def bench_switch() -> dict:
             order = labels[r % len(labels):] + labels[: r % len(labels)]
             # 1. Nothing cached: each switch waits for the server.
             desk.clear_cache()
-            desk.activate(HOME)
-            w = open_window("app", desk, work)
+            w = start_on_home(desk, work)
             try:
-                w.wait_network_rows(desk.ids[HOME])
                 for lab in order:
                     team = next(t for t in srv.teams if t["name"] == lab)
                     runs[lab]["rtt"].append(curl_ms(f"{srv.url}/v1/members?limit=200", team["key"])[1])
@@ -364,10 +374,8 @@ def bench_switch() -> dict:
             finally:
                 w.close()
             # 3. A new start with every snapshot on disk: the first switch to each reads it.
-            desk.activate(HOME)
-            w = open_window("app", desk, work)
+            w = start_on_home(desk, work)
             try:
-                w.wait_network_rows(desk.ids[HOME])
                 for lab in order:
                     res = w.switch(lab, "disk")
                     runs[lab]["disk"].append(res["ms"])
