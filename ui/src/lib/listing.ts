@@ -25,8 +25,8 @@ export function searchMembers(members: Member[], q: string, policy: TeamPolicy):
 }
 
 // Sorted copies per member list and order: a list is replaced whole when its data changes, so
-// switching back to a team (its view re-created) reuses the order instead of re-sorting 10,000
-// names (~19 ms in WebKit, BENCHMARKS.md §2).
+// switching back to a team reuses the order instead of re-sorting 10,000 names (~19 ms in
+// WebKit, BENCHMARKS.md §2).
 const sorted = new WeakMap<Member[], Map<string, Member[]>>();
 
 /** Sorted copy. Empty values (never logged in, no quota) go last in either direction; ties by name. */
