@@ -4,7 +4,8 @@ repeated. Run through `./x bench [NAME]` (it installs wrk/hyperfine and builds t
 binaries first); NAME is one of: server, invite-copy, all (default).
 
   server       wrk against the release roster-server seeded with a 10,000-member team:
-               GET /v1/members?limit=50 (first page, deep cursor page), POST /v1/invites,
+               GET /v1/members?limit=50 (first page, deep cursor page), the app's first
+               screen (sort=name&limit=200), POST /v1/invites,
                against GET /healthz (the floor of the HTTP stack).
   invite-copy  whole-process `roster invites create EMAIL --role member --copy --hold 0`
                against a raw curl POST of the same invite (the floor: one round trip);
@@ -212,6 +213,8 @@ def bench_server() -> dict:
             ("members_first", "GET /v1/members?limit=50", f"{srv.url}/v1/members?limit=50", "get"),
             ("members_deep", f"GET /v1/members?limit=50&cursor=… (after member {deep_after - first_id + 1})",
              f"{srv.url}/v1/members?limit=50&cursor={cursor(deep_after)}", "get"),
+            # The desktop app's first screen of a team it has nothing cached for.
+            ("members_by_name", "GET /v1/members?sort=name&limit=200", f"{srv.url}/v1/members?sort=name&limit=200", "get"),
             ("invites_create", "POST /v1/invites (unique e-mail each)", f"{srv.url}/v1/invites", "invite"),
         ]
         runs: dict[str, list[dict]] = {c[0]: [] for c in cases}

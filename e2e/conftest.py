@@ -23,8 +23,10 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable
 
@@ -179,11 +181,15 @@ class Server:
                 return k["key"]
         raise KeyError(f"no {role} key in {preset}")
 
-    def request(self, method: str, url_or_path: str, key: str | None = None, body: Any = None) -> tuple[int, Any]:
+    def request(self, method: str, url_or_path: str, key: str | None = None, body: Any = None, form: list[tuple[str, str]] | None = None) -> tuple[int, Any]:
+        """`body` goes as JSON, `form` as a browser posts a form (url-encoded)."""
         url = url_or_path if url_or_path.startswith("http") else self.url + url_or_path
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(url, data=data, method=method)
-        if data is not None:
+        req = urllib.request.Request(url, method=method)
+        if form is not None:
+            req.data = urllib.parse.urlencode(form).encode()
+            req.add_header("Content-Type", "application/x-www-form-urlencoded")
+        elif body is not None:
+            req.data = json.dumps(body).encode()
             req.add_header("Content-Type", "application/json")
         if key:
             req.add_header("Authorization", f"Bearer {key}")
@@ -202,8 +208,26 @@ class Server:
         return body
 
     def join(self, link: str, name: str, email: str, password: str = "correct horse battery") -> tuple[int, Any]:
+        """Signs up through the JSON API (`POST /v1/join`): its problem codes are for programs."""
         token = link.rstrip("/").rsplit("/", 1)[-1]
         return self.request("POST", "/v1/join", body={"token": token, "mode": "sign_up", "email": email, "password": password, "name": name})
+
+    def join_page(self, link: str, name: str, email: str, password: str = "correct horse battery") -> tuple[int, str]:
+        """Signs up the way an invitee does: opens the link and submits the page's own form, as
+        a browser would (its action and method, its field names, "create an account" picked,
+        hidden fields as they are). What the form no longer offers fails here, not in a browser."""
+        status, page = self.request("GET", link)
+        assert status == 200, f"GET {link}: {status} {str(page)[:300]}"
+        forms = read_forms(page)
+        assert len(forms) == 1, f"the invite page should have one form, has {len(forms)}: {page[:1000]}"
+        form = forms[0]
+        assert form.method == "post" and form.enctype == "application/x-www-form-urlencoded", vars(form)
+        form.pick("mode", "sign_up")
+        form.fill("name", name)
+        form.fill("email", email)
+        form.fill("password", password)
+        status, answer = self.request("POST", urllib.parse.urljoin(link, form.action), form=form.submitted())
+        return status, str(answer)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -214,6 +238,72 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self._err.close()
+
+
+class Form:
+    """One HTML form as a browser holds it: where and how it posts, and its fields in order."""
+
+    # Fields a submission leaves out unless they are the button pressed (none is named here).
+    UNSENT = ("submit", "button", "reset", "image", "file")
+
+    def __init__(self, attrs: dict[str, str | None]) -> None:
+        # No action: the form posts to the page's own address.
+        self.action = attrs.get("action") or ""
+        self.method = (attrs.get("method") or "get").lower()
+        self.enctype = (attrs.get("enctype") or "application/x-www-form-urlencoded").lower()
+        self.fields: list[dict[str, Any]] = []
+
+    def pick(self, name: str, value: str) -> None:
+        """Clicks the radio button `name`=`value`."""
+        radios = [f for f in self.fields if f["name"] == name and f["type"] == "radio"]
+        assert any(f["value"] == value for f in radios), f"the form offers no {name}={value} choice: {radios}"
+        for f in radios:
+            f["checked"] = f["value"] == value
+
+    def fill(self, name: str, value: str) -> None:
+        """Types `value` into the one text-like field called `name`."""
+        boxes = [f for f in self.fields if f["name"] == name and f["tag"] in ("input", "textarea") and f["type"] not in ("radio", "checkbox", "hidden", *self.UNSENT)]
+        assert len(boxes) == 1, f"the form should have one {name!r} field to type in: {self.fields}"
+        boxes[0]["value"] = value
+
+    def submitted(self) -> list[tuple[str, str]]:
+        """The form data set a browser sends: checked boxes only, typed and hidden values."""
+        out = []
+        for f in self.fields:
+            if f["type"] in ("radio", "checkbox"):
+                if f["checked"]:
+                    out.append((f["name"], f["value"] if f["value"] is not None else "on"))
+            elif f["type"] == "select":
+                raise AssertionError(f"Form does not read <select> options: add that to send {f['name']!r}")
+            elif f["type"] not in self.UNSENT:
+                out.append((f["name"], f["value"] or ""))
+        return out
+
+
+class _FormReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+        self._open: Form | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form":
+            self._open = Form(a)
+            self.forms.append(self._open)
+        elif tag in ("input", "textarea", "button", "select") and self._open and a.get("name"):
+            kind = "select" if tag == "select" else a.get("type") or ("submit" if tag == "button" else "text")
+            self._open.fields.append({"tag": tag, "name": a["name"], "type": kind.lower(), "value": a.get("value"), "checked": "checked" in a})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._open = None
+
+
+def read_forms(html: str) -> list[Form]:
+    reader = _FormReader()
+    reader.feed(html)
+    return reader.forms
 
 
 @pytest.fixture
@@ -270,6 +360,17 @@ if (!window.__e2eIpc) {
   }
 }
 return true;
+"""
+
+# What Rust's `app.emit(event, payload)` runs in the web view (Tauri 2.12's emit_js_script and
+# event_initialization_script): every listener of `event` gets it. The tray's menu is native, out
+# of WebDriver's reach, so a test sends the event its items send.
+EMIT = r"""
+const [event, payload] = arguments;
+const listeners = (window.__internal_unstable_listeners_object_id__ || {})[event] || {};
+const ids = Object.getOwnPropertyNames(listeners).map(Number);
+if (ids.length) window.__internal_unstable_listeners_function_id__({ event, payload }, ids);
+return ids.length;
 """
 
 # Resolves after the next two animation frames: the DOM change before it is on screen.
@@ -356,6 +457,10 @@ class App:
             cmd,
             args,
         )
+
+    def emit(self, event: str, payload: Any = None) -> None:
+        """Sends `event` to the window as Rust does (e.g. the tray's "copy-invite-requested")."""
+        wait_until(lambda: self.d.execute_script(EMIT, event, {} if payload is None else payload), what=f"the window to listen to {event!r}")
 
     # -- finding things -----------------------------------------------------------------
 

@@ -1,8 +1,13 @@
-"""Accounts: adding one with a key (keychain only), switching with the rail and the shortcut."""
+"""Accounts: adding one with a key (keychain only), switching with the rail and the shortcut;
+what a user sees when the account list is damaged."""
+
+import subprocess
+import time
 
 from selenium.webdriver.common.keys import Keys
 
-from conftest import SERVICE, files_containing, keychain_items, wait_until
+from conftest import APP_BIN, SERVICE, files_containing, keychain_items, wait_until
+from x11 import close_window, window_titles
 
 
 def test_given_a_key_when_added_through_the_form_then_it_is_in_the_keychain_and_nowhere_else(server, desktop):
@@ -90,3 +95,29 @@ def test_given_several_accounts_when_switching_by_rail_and_by_shortcut_then_the_
     app.wait_title(names[0])
     wait_until(lambda: app.text("account-age").strip(), what="the data's age in the header")
     app.row("member-row", "@northwind.example")
+
+
+def test_given_a_damaged_account_list_when_roster_starts_then_a_dialog_says_what_to_fix_before_it_quits(desktop):
+    damaged = '{"version": 1, "accounts": ['
+    accounts = desktop.config / "accounts.json"
+    accounts.write_text(damaged)
+    log = desktop.tmp / "app.log"
+    # Not through tauri-driver: there is no web view to drive, only the dialog.
+    with open(log, "wb") as out:
+        app = subprocess.Popen([str(APP_BIN)], env=desktop.env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        # Started from a desktop menu, nobody reads stderr: a dialog says it and waits.
+        wait_until(lambda: "Roster could not start" in window_titles(app.pid), timeout=30, what="Roster's error dialog")
+        time.sleep(0.5)
+        assert app.poll() is None, "Roster quit before the user could read why"
+        said = log.read_text(errors="replace")
+        assert f"Could not read {accounts}: " in said and "The account list is damaged" in said, said
+
+        # Closing the dialog ends Roster, failed; the file is left as it was, for the user to fix.
+        assert close_window(app.pid) >= 1
+        assert app.wait(timeout=15) == 1
+        assert accounts.read_text() == damaged
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()

@@ -2,6 +2,8 @@
 
 import re
 
+from selenium.webdriver.common.keys import Keys
+
 from conftest import clipboard, wait_until
 
 NORTHWIND = "owner-member-link"
@@ -43,11 +45,12 @@ def test_given_a_created_invite_then_the_clipboard_holds_its_link_and_the_join_s
     assert row.get_attribute("data-status") == "pending"
     assert row.get_attribute("data-invite-id") == invite_id
 
-    # The invitee opens the link and signs up.
+    # The invitee opens the link and signs up with the page's own form, as a browser does.
     status, page = server.request("GET", link)
     assert status == 200 and "Northwind Labs" in page
-    status, joined = server.join(link, "Zoe Quinn", "zoe@northwind.example")
-    assert status in (200, 201), joined
+    status, joined = server.join_page(link, "Zoe Quinn", "zoe@northwind.example")
+    assert status == 200, joined[:1000]
+    assert "You joined Northwind Labs" in joined and "Welcome, Zoe Quinn" in joined, joined[:1000]
 
     # Live, without touching the window: the toast, the native notification, the lists.
     assert app.toast("Zoe Quinn joined Northwind Labs as Member", timeout=20)
@@ -135,3 +138,26 @@ def test_given_a_seat_limit_when_the_seats_fill_up_then_inviting_is_blocked_with
     app.confirm()
     wait_until(lambda: app.text("seat-usage").strip() == "9 of 10 seats", what="9 of 10 seats")
     wait_until(lambda: app.find("invite-open").get_attribute("aria-disabled") is None, what="the Invite button to come back")
+
+
+def test_given_another_dialog_open_when_the_tray_asks_for_an_invite_link_then_a_toast_says_why(server, desktop):
+    desktop.add_account(server.url, server.key(NORTHWIND))
+    app = desktop.open()
+    app.wait_title("Northwind Labs")
+    app.click("rail-add")
+    app.find("add-account-dialog")
+    app.type("add-server", "https://half-typed.example")
+
+    # The tray's "Copy new invite link…" while that form is open: it stays as typed, and the
+    # window says why no invite dialog came.
+    app.emit("copy-invite-requested")
+    assert app.toast("Close the open dialog") == "Close the open dialog first, then copy a new invite link."
+    assert app.find("add-server").get_attribute("value") == "https://half-typed.example"
+    assert not app.visible("invite-dialog")
+    assert app.find("tab-members").get_attribute("aria-selected") == "true"
+
+    # With the form closed, the same tray item opens the invite dialog.
+    app.press(Keys.ESCAPE)
+    app.gone("add-account-dialog")
+    app.emit("copy-invite-requested")
+    app.find("invite-dialog")

@@ -69,27 +69,60 @@ def _pid_of(display, window: int, net_wm_pid: int) -> int | None:
         _x.XFree(data)
 
 
-def close_window(pid: int) -> int:
-    """Asks every top-level window of process `pid` to close; returns how many were asked."""
+def _open_display():
     display = _x.XOpenDisplay(os.environ["DISPLAY"].encode())
     if not display:
         raise RuntimeError("cannot open the X display")
+    return display
+
+
+def _windows_of(display, pid: int) -> list[int]:
+    """The top-level windows of process `pid` (with no window manager, children of the root)."""
+    root = _x.XDefaultRootWindow(display)
+    net_wm_pid = _x.XInternAtom(display, b"_NET_WM_PID", 0)
+    root_ret, parent_ret = Window(), Window()
+    children, count = ctypes.POINTER(Window)(), ctypes.c_uint()
+    if not _x.XQueryTree(display, root, ctypes.byref(root_ret), ctypes.byref(parent_ret), ctypes.byref(children), ctypes.byref(count)):
+        return []
+    windows = [children[i] for i in range(count.value)]
+    if children:
+        _x.XFree(children)
+    return [w for w in windows if _pid_of(display, w, net_wm_pid) == pid]
+
+
+def window_titles(pid: int) -> list[str]:
+    """The titles (_NET_WM_NAME) of the top-level windows of process `pid`."""
+    display = _open_display()
     try:
-        root = _x.XDefaultRootWindow(display)
-        net_wm_pid = _x.XInternAtom(display, b"_NET_WM_PID", 0)
+        net_wm_name = _x.XInternAtom(display, b"_NET_WM_NAME", 0)
+        utf8 = _x.XInternAtom(display, b"UTF8_STRING", 0)
+        titles = []
+        for w in _windows_of(display, pid):
+            actual_type, actual_format = Atom(), ctypes.c_int()
+            items, after, data = ctypes.c_ulong(), ctypes.c_ulong(), ctypes.c_void_p()
+            status = _x.XGetWindowProperty(
+                display, w, net_wm_name, 0, 1024, 0, utf8,
+                ctypes.byref(actual_type), ctypes.byref(actual_format), ctypes.byref(items), ctypes.byref(after), ctypes.byref(data),
+            )  # fmt: skip
+            if status != 0 or not data.value:
+                continue
+            try:
+                titles.append(ctypes.string_at(data, items.value).decode(errors="replace"))
+            finally:
+                _x.XFree(data)
+        return titles
+    finally:
+        _x.XCloseDisplay(display)
+
+
+def close_window(pid: int) -> int:
+    """Asks every top-level window of process `pid` to close; returns how many were asked."""
+    display = _open_display()
+    try:
         wm_protocols = _x.XInternAtom(display, b"WM_PROTOCOLS", 0)
         wm_delete = _x.XInternAtom(display, b"WM_DELETE_WINDOW", 0)
-        root_ret, parent_ret = Window(), Window()
-        children, count = ctypes.POINTER(Window)(), ctypes.c_uint()
-        if not _x.XQueryTree(display, root, ctypes.byref(root_ret), ctypes.byref(parent_ret), ctypes.byref(children), ctypes.byref(count)):
-            return 0
-        windows = [children[i] for i in range(count.value)]
-        if children:
-            _x.XFree(children)
         asked = 0
-        for w in windows:
-            if _pid_of(display, w, net_wm_pid) != pid:
-                continue
+        for w in _windows_of(display, pid):
             event = _Event()
             event.xclient.type = CLIENT_MESSAGE
             event.xclient.window = w

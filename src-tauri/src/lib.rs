@@ -33,7 +33,7 @@ pub fn run() {
         Ok(desk) => desk,
         Err(e) => {
             eprintln!("roster-desktop: {e}");
-            std::process::exit(1);
+            fail(&Failure::desk(demo, &e));
         }
     };
     let mut builder = Builder::default();
@@ -51,7 +51,7 @@ pub fn run() {
         Ok(app) => app,
         Err(e) => {
             eprintln!("roster-desktop: cannot start the window: {e}");
-            std::process::exit(1);
+            fail(&Failure::window(demo, &e));
         }
     };
     if let Err(e) = shell::install_tray(app.handle()) {
@@ -81,6 +81,50 @@ pub fn context<R: Runtime>() -> Context<R> {
 
 async fn open_desk(demo: bool) -> roster_core::Result<Desk> {
     if demo { Desk::demo().await } else { Desk::open() }
+}
+
+/// Why Roster cannot start, as its error dialog says it: what failed, then the error and
+/// what to do about it.
+#[derive(Debug)]
+struct Failure {
+    headline: &'static str,
+    detail: String,
+}
+
+impl Failure {
+    fn desk(demo: bool, error: &roster_core::Error) -> Failure {
+        let (headline, todo) = if demo {
+            (
+                "Roster could not start its demo",
+                "Your own accounts are not affected. Start the demo again; if it fails the same way, run roster-desktop --demo in a terminal to see more.",
+            )
+        } else {
+            ("Roster could not open your accounts", "Roster quits now: start it again once that is fixed.")
+        };
+        Failure { headline, detail: format!("{}\n\n{todo}", sentence(error)) }
+    }
+
+    fn window(demo: bool, error: &tauri::Error) -> Failure {
+        let command = if demo { "roster-desktop --demo" } else { "roster-desktop" };
+        Failure {
+            headline: "Roster could not open its window",
+            detail: format!("{}\n\nStart Roster again; if it fails the same way, run {command} in a terminal to see more.", sentence(error)),
+        }
+    }
+}
+
+/// Errors end without a full stop when they name a path or an OS reason last.
+fn sentence(error: &dyn std::fmt::Display) -> String {
+    let text = error.to_string();
+    let text = text.trim_end();
+    if text.ends_with(['.', '!', '?']) { text.to_string() } else { format!("{text}.") }
+}
+
+/// Shows `failure` and exits: stderr has said it already, but a user who started Roster from
+/// a desktop menu has no terminal to read it in.
+fn fail(failure: &Failure) -> ! {
+    shell::show_failure(failure.headline, &failure.detail);
+    std::process::exit(1);
 }
 
 /// `Ok(demo)`, or the exit code after printing help or an error.
@@ -113,5 +157,41 @@ mod tests {
         assert_eq!(args(&["--demo"]), Ok(true));
         assert_eq!(args(&["--help"]), Err(0));
         assert_eq!(args(&["--dmeo"]), Err(2));
+    }
+
+    #[test]
+    fn given_a_damaged_account_list_when_roster_starts_then_the_failure_names_the_file_and_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("accounts.json");
+        std::fs::write(&path, "{\"version\": 1, \"accounts\": [").unwrap();
+        let error = roster_core::AccountStore::open_in(dir.path(), roster_core::Keychain::memory()).unwrap_err();
+
+        let failure = Failure::desk(false, &error);
+
+        assert_eq!(failure.headline, "Roster could not open your accounts");
+        let (what, todo) = failure.detail.split_once("\n\n").unwrap();
+        assert!(what.starts_with(&format!("Could not read {}: ", path.display())), "{what}");
+        assert!(what.contains("The account list is damaged: fix or delete the file"), "{what}");
+        assert!(what.ends_with("(their keys stay in the keychain)."), "{what}");
+        assert_eq!(todo, "Roster quits now: start it again once that is fixed.");
+    }
+
+    #[test]
+    fn given_the_demo_fails_when_roster_starts_then_the_failure_says_your_accounts_are_safe_and_how_to_see_more() {
+        let error = roster_core::Error::Storage { action: "start the server of", path: "the demo".into(), reason: "address in use".into() };
+
+        let failure = Failure::desk(true, &error);
+
+        assert_eq!(failure.headline, "Roster could not start its demo");
+        let (what, todo) = failure.detail.split_once("\n\n").unwrap();
+        assert_eq!(what, "Could not start the server of the demo: address in use.");
+        assert!(todo.starts_with("Your own accounts are not affected."), "{todo}");
+        assert!(todo.contains("run roster-desktop --demo in a terminal"), "{todo}");
+    }
+
+    #[test]
+    fn given_an_error_that_ends_a_sentence_then_no_second_full_stop_is_added() {
+        assert_eq!(sentence(&"Retry."), "Retry.");
+        assert_eq!(sentence(&"Permission denied (os error 13) "), "Permission denied (os error 13).");
     }
 }

@@ -29,6 +29,39 @@ pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// The error dialog's title; what failed is its headline.
+const FAILURE_TITLE: &str = "Roster could not start";
+
+/// A modal error dialog, before Roster has a window or instead of one. Returns when the user
+/// closes it, or at once without a display to show it on (a terminal over ssh reads stderr).
+#[cfg(any(target_os = "linux", target_os = "dragonfly", target_os = "freebsd", target_os = "openbsd", target_os = "netbsd"))]
+pub fn show_failure(headline: &str, detail: &str) {
+    use gtk::prelude::*;
+    if gtk::init().is_err() {
+        return;
+    }
+    let dialog = gtk::MessageDialog::new(None::<&gtk::Window>, gtk::DialogFlags::MODAL, gtk::MessageType::Error, gtk::ButtonsType::Close, headline);
+    dialog.set_title(FAILURE_TITLE);
+    dialog.set_secondary_text(Some(detail));
+    // The detail often names the file to fix: let the user copy its path.
+    if let Ok(area) = dialog.message_area().downcast::<gtk::Container>() {
+        for label in area.children().into_iter().filter_map(|w| w.downcast::<gtk::Label>().ok()) {
+            label.set_selectable(true);
+        }
+    }
+    dialog.run();
+}
+
+#[cfg(any(target_os = "macos", target_os = "windows"))]
+pub fn show_failure(headline: &str, detail: &str) {
+    rfd::MessageDialog::new()
+        .set_level(rfd::MessageLevel::Error)
+        .set_title(FAILURE_TITLE)
+        .set_description(format!("{headline}.\n\n{detail}"))
+        .set_buttons(rfd::MessageButtons::Ok)
+        .show();
+}
+
 /// Forwards live audit events to the web view ("audit"), with a native notification when
 /// someone joins, and redraws the tray when the account list changes.
 pub fn forward_events<R: Runtime>(app: &AppHandle<R>) {

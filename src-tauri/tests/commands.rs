@@ -125,7 +125,8 @@ fn given_an_owner_account_when_creating_an_invite_then_a_toast_says_it_was_copie
     let id = h.add("owner-member-link", "owner");
     let list = h.ok("accounts_list", json!({}));
     assert_eq!(list["accounts"][0]["account_name"], "Northwind Labs");
-    let created = h.ok("invite_create", json!({ "id": id, "invite": { "email": "toast@northwind.example", "role": "member" } }));
+    let args = json!({ "id": id, "invite": { "email": "toast@northwind.example", "role": "member" }, "idempotencyKey": "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d" });
+    let created = h.ok("invite_create", args.clone());
     let toast = created["toast"].as_str().unwrap();
     if created["copied"] == json!(true) {
         assert!(toast.starts_with("Link copied · expires "), "{toast}");
@@ -134,6 +135,10 @@ fn given_an_owner_account_when_creating_an_invite_then_a_toast_says_it_was_copie
     }
     let invite_id = created["invite"]["id"].as_str().unwrap();
     assert!(created["invite"]["link"].as_str().unwrap().contains("/join/"));
+    // The UI's retry of the same action (same key) gets the same invite back, not invite_exists.
+    assert_eq!(h.ok("invite_create", args)["invite"], created["invite"]);
+    let e = h.err("invite_create", json!({ "id": id, "invite": { "email": "garbage@northwind.example", "role": "member" }, "idempotencyKey": "1" }));
+    assert_eq!(e["code"], "invalid", "{e}");
     // camelCase arguments reach the snake_case parameters.
     let recopied = h.ok("invite_recopy", json!({ "id": id, "inviteId": invite_id }));
     assert_eq!(recopied["invite"]["id"], invite_id);
@@ -162,7 +167,7 @@ fn given_a_whole_session_then_no_response_or_error_carries_an_api_key() {
     let user = team["members"].as_array().unwrap().iter().find(|m| m["role"] != "owner").unwrap()["user_id"].as_str().unwrap().to_string();
     let updated = h.ok("member_update", json!({ "id": id, "userId": user, "quota": 777, "setQuota": true }));
     assert_eq!(updated["member"]["quota"], 777);
-    h.ok("invite_create", json!({ "id": id, "invite": { "email": "leak@kestrel.example", "role": "member" } }));
+    h.ok("invite_create", json!({ "id": id, "invite": { "email": "leak@kestrel.example", "role": "member" }, "idempotencyKey": "3b241101-e2bb-4255-8caf-4136c566a962" }));
     h.ok("invite_bulk", json!({ "id": id, "text": "a@kestrel.example\nb@kestrel.example", "role": "member" }));
     let page = h.ok("audit_page", json!({ "id": id, "action": "invite_created" }));
     assert!(page["data"].as_array().unwrap().iter().all(|e| e["action"] == "invite_created"));
@@ -231,7 +236,7 @@ fn given_the_active_account_when_something_happens_in_its_team_then_the_window_g
     let payload = (0..).find_map(|n| {
         assert!(std::time::Instant::now() < deadline, "no audit event reached the window");
         let email = format!("live{n}@northwind.example");
-        h.ok("invite_create", json!({ "id": id, "invite": { "email": email, "role": "member" } }));
+        h.ok("invite_create", json!({ "id": id, "invite": { "email": email, "role": "member" }, "idempotencyKey": format!("live-invite-key-{n:08}") }));
         rx.recv_timeout(std::time::Duration::from_millis(1500)).ok().map(|p| serde_json::from_str::<Value>(&p).unwrap())
     });
     let payload = payload.unwrap();

@@ -46,6 +46,7 @@ export const keychainDoctor = () => call<KeyReport[]>("keychain_doctor");
 
 // ---- team data ---------------------------------------------------------------------------
 export const teamRefresh = (id: string) => call<TeamView>("team_refresh", { id });
+export const teamFirstPage = (id: string) => call<TeamView>("team_first_page", { id });
 
 // ---- members -----------------------------------------------------------------------------
 export const memberSetRole = (id: string, userId: string, role: string) => call<MemberUpdate>("member_update", { id, userId, role, setQuota: false });
@@ -57,7 +58,8 @@ export const promotionCancel = (id: string, promotionId: string) => call<OwnerPr
 export const promotionsList = (id: string) => call<OwnerPromotion[]>("promotions_list", { id });
 
 // ---- invites -----------------------------------------------------------------------------
-export const inviteCreate = (id: string, invite: NewInvite) => call<InviteCreated>("invite_create", { id, invite });
+/** `idempotencyKey`: one per invite the user asks for, the same when they retry it (lib/inviteForm.ts). */
+export const inviteCreate = (id: string, invite: NewInvite, idempotencyKey: string) => call<InviteCreated>("invite_create", { id, invite, idempotencyKey });
 export const inviteBulk = (id: string, text: string, role: string, delivery?: Delivery) => call<BulkReport>("invite_bulk", { id, text, role, delivery });
 export const inviteRecopy = (id: string, inviteId: string) => call<InviteCreated>("invite_recopy", { id, inviteId });
 export const inviteCopyMessage = (id: string, inviteId: string) => call<CopiedMessage>("invite_copy_message", { id, inviteId });

@@ -139,9 +139,11 @@ struct ByPromotion {
 }
 
 #[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct InviteArgs {
     id: String,
     invite: NewInvite,
+    idempotency_key: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -198,6 +200,10 @@ async fn dispatch(desk: &Desk, cmd: &str, args: Value) -> Result<Value, Failure>
             reply(desk.account_update(&a.id, a.label, a.colour).await)
         }
         "keychain_doctor" => reply(desk.keychain_doctor().await),
+        "team_first_page" => {
+            let a: ById = parse(cmd, args)?;
+            reply(desk.team_first_page(&a.id).await)
+        }
         "team_refresh" => {
             let a: ById = parse(cmd, args)?;
             reply(desk.team_refresh(&a.id).await)
@@ -224,7 +230,7 @@ async fn dispatch(desk: &Desk, cmd: &str, args: Value) -> Result<Value, Failure>
         }
         "invite_create" => {
             let a: InviteArgs = parse(cmd, args)?;
-            reply(desk.invite_create(&a.id, a.invite).await)
+            reply(desk.invite_create(&a.id, a.invite, &a.idempotency_key).await)
         }
         "invite_bulk" => {
             let a: BulkArgs = parse(cmd, args)?;

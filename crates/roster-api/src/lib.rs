@@ -11,6 +11,21 @@ use serde::{Deserialize, Serialize};
 
 pub type Timestamp = DateTime<Utc>;
 
+/// `GET /healthz`: the server is up. Anyone may ask, without a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Health {
+    pub status: HealthStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// The only status there is: a server that cannot serve does not answer at all.
+    Ok,
+}
+
 /// How much a role may do in one area. `FullExceptDelete` is the "modifier" shade of a
 /// resources area; `LimitedRead` the "billing viewer" shade of billing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +225,57 @@ pub struct Member {
     #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub quota: Option<Option<u64>>,
+}
+
+/// The order of `GET /v1/members`: join order (the default), or by name so that a client can
+/// show the first page of a long list as its first screen while the rest loads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberSort {
+    #[default]
+    Joined,
+    Name,
+}
+
+impl MemberSort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberSort::Joined => "joined",
+            MemberSort::Name => "name",
+        }
+    }
+}
+
+/// The key `sort=name` orders by, and the order in which clients show members by default:
+/// the name (the e-mail for a member without one) case-blind, digit runs compared as numbers
+/// ("Ana 2" before "Ana 10": they are zero-padded). One function on both sides, so the server's
+/// first page is the client's first screen.
+pub fn name_order(name: &str) -> String {
+    let mut key = String::with_capacity(name.len() + 8);
+    let mut digits = String::new();
+    let flush = |digits: &mut String, key: &mut String| {
+        if !digits.is_empty() {
+            let n = digits.trim_start_matches('0');
+            key.extend(std::iter::repeat_n('0', 20usize.saturating_sub(n.len())));
+            key.push_str(n);
+            digits.clear();
+        }
+    };
+    for c in name.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut key);
+            key.extend(c.to_lowercase());
+        }
+    }
+    flush(&mut digits, &mut key);
+    key
+}
+
+/// The name a member is listed under: their name, or their e-mail when they gave none.
+pub fn listed_name<'a>(name: &'a str, email: &'a str) -> &'a str {
+    if name.is_empty() { email } else { name }
 }
 
 /// `PATCH /v1/members/{user_id}`. Absent fields are left alone; `"quota": null` lifts the quota.
@@ -571,5 +637,23 @@ pub mod double_option {
 
     pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn given_names_with_case_and_numbers_then_they_are_ordered_as_the_window_lists_them() {
+        let mut names = vec!["bob", "Ana 10", "ana 2", "Émile", "Carla", "ana 1", "ana 007"];
+        names.sort_by_cached_key(|n| name_order(n));
+        assert_eq!(names, ["ana 1", "ana 2", "ana 007", "Ana 10", "bob", "Carla", "Émile"]);
+    }
+
+    #[test]
+    fn given_a_member_without_a_name_then_they_are_listed_under_their_email() {
+        assert_eq!(listed_name("", "zoe@example.com"), "zoe@example.com");
+        assert_eq!(listed_name("Ana", "zoe@example.com"), "Ana");
     }
 }

@@ -1,9 +1,14 @@
 //! The command line, as clap derive types. Parsing only: `commands` does the work.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use roster_core::api::{AuditAction, Delivery, IdentityProvider, InviteStatus};
+
+use crate::output::Failure;
 
 const AFTER_HELP: &str = "\
 Which account a command acts on:
@@ -38,6 +43,97 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The command line, or why it is wrong as one `error[usage]` line (clap's own report is a
+/// paragraph, and never JSON). Help and version are answers, not failures: clap prints them
+/// and the process exits here.
+pub fn parse(args: &[OsString]) -> Result<Cli, Failure> {
+    let matches = Cli::command().try_get_matches_from(args).map_err(|e| usage(e, args))?;
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| usage(e, args))?;
+    refuse_ignored_account(&cli, &matches)?;
+    Ok(cli)
+}
+
+/// Whether `--json` was asked for, read from the raw words: a line that did not parse still
+/// owes a script its JSON error.
+pub fn wants_json(args: &[OsString]) -> bool {
+    args.iter().skip(1).take_while(|a| *a != "--").any(|a| a == "--json")
+}
+
+fn usage(e: clap::Error, args: &[OsString]) -> Failure {
+    // A bare `roster` or `roster members` asks what there is to do: the help answers that
+    // better than one line, and clap still exits 2 after it.
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+        e.exit();
+    }
+    let reason = clap_reason(&e);
+    let stop = if reason.ends_with('.') { "" } else { "." };
+    Failure::usage(format!("{reason}{stop} Run `{} --help`.", command_path(args)))
+}
+
+/// clap's report up to its usage block, on one line: the reason with the values it takes or
+/// the arguments missing (indented under it) and any "similar ... exists" tip.
+fn clap_reason(e: &clap::Error) -> String {
+    let report = e.to_string();
+    let reason = report
+        .split("\n\n")
+        .take_while(|part| !part.starts_with("Usage:") && !part.starts_with("For more information"))
+        .map(|part| part.lines().map(str::trim).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("; ");
+    reason.strip_prefix("error: ").unwrap_or(&reason).to_string()
+}
+
+/// The subcommands typed (`roster invites create`), to point at the help that fits.
+fn command_path(args: &[OsString]) -> String {
+    let mut command = Cli::command();
+    // Builds the tree so subcommands know the global options and how many values each takes.
+    command.build();
+    let mut path = vec![command.get_name().to_string()];
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(word) = words.next() {
+        if word == "--" {
+            break;
+        }
+        if word.starts_with('-') {
+            if takes_value(&command, &word) {
+                words.next();
+            }
+            continue;
+        }
+        let Some(sub) = command.find_subcommand(word.as_ref()).cloned() else { break };
+        path.push(sub.get_name().to_string());
+        command = sub;
+    }
+    path.join(" ")
+}
+
+/// Whether the option `--name` or `-n` reads the next word as its value (`--account NAME`).
+fn takes_value(command: &clap::Command, option: &str) -> bool {
+    let named = |arg: &&clap::Arg| match option.strip_prefix("--") {
+        Some(long) => arg.get_long() == Some(long),
+        None => option.chars().count() == 2 && arg.get_short() == option.chars().nth(1),
+    };
+    command.get_arguments().find(named).is_some_and(|arg| arg.get_num_args().is_some_and(|n| n.takes_values()))
+}
+
+/// `--account` on a command that acts on no stored account of its choosing would be ignored
+/// without a word. ROSTER_ACCOUNT is not refused: it is exported for a whole shell, which
+/// runs these commands too.
+fn refuse_ignored_account(cli: &Cli, matches: &ArgMatches) -> Result<(), Failure> {
+    if matches.value_source("account") != Some(ValueSource::CommandLine) {
+        return Ok(());
+    }
+    let (command, instead) = match &cli.command {
+        Command::Accounts(AccountsCommand::Add { .. }) => ("accounts add", "it adds a new account; name it with --label"),
+        Command::Accounts(AccountsCommand::List) => ("accounts list", "it lists every stored account"),
+        Command::Accounts(AccountsCommand::Switch { .. }) => ("accounts switch", "give the account as its argument: `roster accounts switch NAME|ID`"),
+        Command::Accounts(AccountsCommand::Remove { .. }) => ("accounts remove", "give the account as its argument: `roster accounts remove NAME|ID`"),
+        Command::Completions { .. } => ("completions", "the script is the same for every account"),
+        _ => return Ok(()),
+    };
+    Err(Failure::usage(format!("--account does not apply to `roster {command}`: {instead}.")))
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,12 +186,14 @@ pub enum AccountsCommand {
     List,
     /// Make an account the active one (after checking its key can be read).
     Switch {
-        #[arg(value_name = "NAME|ID")]
+        // Its own id: sharing the global `--account`'s would let this argument stand in for
+        // that option, and clap would then refuse `--account` here with a misleading tip.
+        #[arg(id = "stored_account", value_name = "NAME|ID")]
         account: String,
     },
     /// Remove an account and delete its key from the keychain.
     Remove {
-        #[arg(value_name = "NAME|ID")]
+        #[arg(id = "stored_account", value_name = "NAME|ID")]
         account: String,
         /// Do not ask for confirmation (required when not on a terminal).
         #[arg(long, short)]

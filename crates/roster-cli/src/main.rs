@@ -8,12 +8,18 @@ mod output;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 
 fn main() -> ExitCode {
     restore_sigpipe();
-    // clap prints usage errors itself and exits 2.
-    let cli = cli::Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match cli::parse(&args) {
+        Ok(cli) => cli,
+        Err(failure) => {
+            failure.print(cli::wants_json(&args));
+            return ExitCode::from(failure.exit);
+        }
+    };
     if let cli::Command::Completions { shell } = cli.command {
         clap_complete::generate(shell, &mut cli::Cli::command(), "roster", &mut std::io::stdout());
         return ExitCode::SUCCESS;

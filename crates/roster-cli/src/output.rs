@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use roster_core::{Error, ErrorCode};
 use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
 
 /// Exit codes (documented in `roster --help`).
 pub const EXIT_FAILED: u8 = 1;
@@ -81,7 +82,7 @@ impl From<Error> for Failure {
 }
 
 /// `ErrorCode::KeyMissing` → `key_missing` (its serde name).
-fn snake(code: &ErrorCode) -> String {
+pub(crate) fn snake(code: &ErrorCode) -> String {
     serde_json::to_value(code).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| format!("{code:?}"))
 }
 
@@ -89,16 +90,17 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) {
     println!("{}", serde_json::to_string_pretty(value).expect("wire types serialise"));
 }
 
-/// Columns padded to their widest cell, two spaces apart.
+/// Columns padded to their widest cell, two spaces apart. Widths are terminal columns, not
+/// chars: a CJK character or an emoji takes two, and names and labels may hold either.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(cell.width());
         }
     }
     let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c}{}", " ".repeat(w - c.width()))).collect();
         padded.join("  ").trim_end().to_string() + "\n"
     };
     let mut out = line(headers.to_vec());
@@ -148,6 +150,15 @@ mod tests {
     fn given_rows_when_tabled_then_columns_align_and_lines_have_no_trailing_space() {
         let t = table(&["NAME", "ROLE"], &[vec!["Ana Lima".into(), "Owner".into()], vec!["Bo".into(), "".into()]]);
         assert_eq!(t, "NAME      ROLE\nAna Lima  Owner\nBo\n");
+    }
+
+    #[test]
+    fn given_wide_characters_when_tabled_then_columns_align_on_screen() {
+        let t = table(&["NAME", "ROLE"], &[vec!["李小龍".into(), "Owner".into()], vec!["Ana 🚀".into(), "Member".into()], vec!["Bo".into(), "Admin".into()]]);
+        assert_eq!(t, "NAME    ROLE\n李小龍  Owner\nAna 🚀  Member\nBo      Admin\n");
+        // "李小龍" has fewer chars than "NAME" but is wider on screen: every role still starts in one column.
+        let role_column = |line: &str| line.trim_end_matches(|c: char| c.is_ascii_alphabetic()).width();
+        assert!(t.lines().all(|l| role_column(l) == 8), "{t}");
     }
 
     #[test]

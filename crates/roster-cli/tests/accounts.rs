@@ -16,6 +16,22 @@ use roster_core::{AccountStore, ApiKey, Http, HttpConfig, Keychain};
 
 const NORTHWIND: &str = "owner-member-link";
 const HARBOR: &str = "admin-member-idp";
+const ACCOUNT_FIELDS: &[&str] = &[
+    "id",
+    "label",
+    "server",
+    "account_id",
+    "account_name",
+    "preset",
+    "user_email",
+    "user_name",
+    "role",
+    "role_name",
+    "colour",
+    "order",
+    "key_store",
+    "added_at",
+];
 
 fn keychain_items() -> String {
     // gnome-keyring can answer a search with an error while another test of this binary
@@ -68,25 +84,7 @@ fn given_keys_on_stdin_when_accounts_are_added_then_they_are_listed_chosen_switc
     assert_eq!((added["updated"].as_bool(), added["active"].as_bool()), (Some(false), Some(false)));
     assert_eq!(added["account"]["label"], "Harbor");
     assert_eq!(added["account"]["colour"], "#112233");
-    assert_fields(
-        &added["account"],
-        &[
-            "id",
-            "label",
-            "server",
-            "account_id",
-            "account_name",
-            "preset",
-            "user_email",
-            "user_name",
-            "role",
-            "role_name",
-            "colour",
-            "order",
-            "key_store",
-            "added_at",
-        ],
-    );
+    assert_fields(&added["account"], ACCOUNT_FIELDS);
     assert_eq!(added["account"]["key_store"], serde_json::json!({"kind": "os", "service": "roster"}));
 
     // The keychain (another process) holds both, under service "roster"
@@ -123,7 +121,10 @@ fn given_keys_on_stdin_when_accounts_are_added_then_they_are_listed_chosen_switc
     assert!(out.stdout.starts_with(&format!("Switched to Harbor ({harbor}, Harbor Health) as Administrator")), "{}", out.stdout);
     assert_eq!(roles_of(roster.cmd(&["roles", "--json"]).run()), ["administrator", "member"]);
     let out = roster.cmd(&["accounts", "switch", &northwind, "--json"]).run().ok();
-    assert_eq!(out.json()["account"]["id"], northwind.as_str());
+    let switched = out.json();
+    assert_fields(&switched, &["account"]);
+    assert_fields(&switched["account"], ACCOUNT_FIELDS);
+    assert_eq!(switched["account"]["id"], northwind.as_str());
     roster.cmd(&["accounts", "switch", "Nonesuch"]).run().error(2, "unknown_account");
 
     // Adding the same account again replaces its key and keeps it listed once
@@ -141,10 +142,31 @@ fn given_keys_on_stdin_when_accounts_are_added_then_they_are_listed_chosen_switc
     assert!(!items.contains(&username(&northwind, &server)), "{items}");
     assert!(items.contains(&username(&harbor, &server)), "{items}");
     let out = roster.cmd(&["accounts", "remove", &harbor, "-y", "--json"]).run().ok();
-    assert_eq!(out.json()["removed"]["id"], harbor.as_str());
-    assert!(out.json()["active"].is_null());
+    let removed = out.json();
+    assert_fields(&removed, &["removed", "active"]);
+    assert_fields(&removed["removed"], ACCOUNT_FIELDS);
+    assert_eq!(removed["removed"]["id"], harbor.as_str());
+    assert!(removed["active"].is_null());
     assert!(!keychain_items().contains(&username(&harbor, &server)));
     roster.cmd(&["members", "list"]).run().error(3, "no_account");
+}
+
+#[test]
+fn given_a_stored_members_account_when_it_leaves_the_team_then_roster_says_how_to_forget_it() {
+    if !session("given_a_stored_members_account_when_it_leaves_the_team_then_roster_says_how_to_forget_it") {
+        return;
+    }
+    let server = Server::start();
+    let roster = Roster::new(&server);
+    let northwind = server.account(NORTHWIND).id.clone();
+    roster.cmd(&["accounts", "add", "--server", &server.url]).stdin(&server.key(NORTHWIND, "member")).run().ok();
+
+    let out = roster.cmd(&["members", "leave", "--yes"]).run().ok();
+    assert_eq!(out.stdout, format!("You left Northwind Labs. This key no longer works; forget it with `roster accounts remove {northwind}`.\n"));
+    roster.cmd(&["roles"]).run().error(3, "unauthorized");
+    // The advice works as printed
+    roster.cmd(&["accounts", "remove", &northwind, "--yes"]).run().ok();
+    assert!(!keychain_items().contains(&username(&northwind, &server)));
 }
 
 #[test]

@@ -52,22 +52,11 @@ fn given_wrong_usage_when_run_then_exit_2() {
     let server = Server::start();
     let roster = Roster::new(&server);
     let key = server.owner_key("owner-member-link");
-    // clap's own usage errors
-    for args in [
-        &[][..],
-        &["frobnicate"],
-        &["members"],
-        &["members", "show"],
-        &["invites", "list", "--status", "lost"],
-        &["invites", "create"],
-        &["invites", "create", "a@x.example", "--hold", "soon"],
-        &["invites", "create", "a@x.example", "--tenant", "t"],
-        &["audit", "--limit", "0"],
-        &["completions", "tcsh"],
-        &["accounts", "add", "--key", "rst_x"],
-    ] {
+    // A bare command asks what there is to do: clap's help answers, on stderr, still exit 2
+    // (clap's other usage errors: the test below)
+    for args in [&[][..], &["members"]] {
         let out = roster.with_key(&key, args).run().code(2);
-        assert!(!out.stderr.is_empty(), "{args:?} says why");
+        assert!(out.stderr.contains("Commands:"), "{args:?}: {}", out.stderr);
     }
     // roster's own: plain http off this computer, an unknown account, a key with no server
     let out = roster.cmd(&["roles"]).env("ROSTER_SERVER", "http://api.example.com").env("ROSTER_API_KEY", &key).run().error(2, "insecure_url");
@@ -80,6 +69,74 @@ fn given_wrong_usage_when_run_then_exit_2() {
     // no key on stdin
     roster.cmd(&["accounts", "add", "--server", &server.url, "--key-stdin"]).stdin("\n").run().error(2, "usage");
     roster.cmd(&["accounts", "add", "--server", &server.url]).stdin("rst_one rst_two\n").run().error(2, "usage");
+}
+
+#[test]
+fn given_a_line_clap_rejects_when_run_then_one_usage_line_names_the_help_to_read_and_json_gets_it_too() {
+    let server = Server::start();
+    let roster = Roster::new(&server);
+    let key = server.owner_key("owner-member-link");
+    for (args, says, help) in [
+        (&["frobnicate"][..], "unrecognized subcommand 'frobnicate'", "roster"),
+        (&["membres", "list"], "a similar subcommand exists: 'members'", "roster"),
+        (&["members", "show"], "not provided: <USER>", "roster members show"),
+        (&["--account", "Acme", "members", "show"], "not provided: <USER>", "roster members show"),
+        (&["invites", "list", "--status", "lost"], "[possible values: pending, accepted, expired, revoked]", "roster invites list"),
+        (&["invites", "create"], "not provided: <EMAIL>", "roster invites create"),
+        (&["invites", "create", "a@x.example", "--hold", "soon"], "invalid value 'soon' for '--hold <SECS>'", "roster invites create"),
+        (&["invites", "create", "a@x.example", "--tenant", "t"], "not provided: --idp <IDP>", "roster invites create"),
+        (&["audit", "--limit", "0"], "0 is not in 1..=10000", "roster audit"),
+        (&["completions", "tcsh"], "[possible values: bash,", "roster completions"),
+        (&["accounts", "add", "--key", "rst_x"], "unexpected argument '--key'", "roster accounts add"),
+    ] {
+        let out = roster.with_key(&key, args).run().error(2, "usage");
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: one line:\n{}", out.stderr);
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+        assert!(out.stderr.trim_end().ends_with(&format!("Run `{help} --help`.")), "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+
+        let json: Vec<&str> = args.iter().copied().chain(["--json"]).collect();
+        let out = roster.with_key(&key, &json).run().error(2, "usage");
+        assert_eq!(out.stderr.lines().count(), 1, "{json:?}: one line:\n{}", out.stderr);
+        let e = &out.json()["error"];
+        assert_eq!((e["code"].as_str(), e["exit_code"].as_u64()), (Some("usage"), Some(2)), "{json:?}: {e}");
+        assert!(e["message"].as_str().unwrap().contains(says), "{json:?}: {e}");
+    }
+    // With --json, the bare commands that show help in a terminal are usage errors in JSON
+    for args in [&["--json"][..], &["members", "--json"]] {
+        let out = roster.with_key(&key, args).run().error(2, "usage");
+        assert_eq!(out.json()["error"]["code"], "usage");
+        assert!(out.stderr.contains("requires a subcommand"), "{}", out.stderr);
+    }
+    // Help and version are answers, not errors
+    let out = roster.cmd(&["members", "--help", "--json"]).run().ok();
+    assert!(out.stdout.contains("Usage: roster members"), "{}", out.stdout);
+}
+
+#[test]
+fn given_account_on_a_command_that_picks_none_when_run_then_exit_2_says_it_does_not_apply() {
+    let server = Server::start();
+    let roster = Roster::new(&server);
+    for (args, command) in [
+        (&["accounts", "add", "--server", &server.url, "--account", "Acme"][..], "accounts add"),
+        (&["accounts", "list", "--account", "Acme"], "accounts list"),
+        (&["--account", "Acme", "accounts", "switch", "Northwind Labs"], "accounts switch"),
+        (&["accounts", "remove", "Northwind Labs", "--yes", "--account", "Acme"], "accounts remove"),
+        (&["completions", "bash", "--account", "Acme"], "completions"),
+    ] {
+        let out = roster.cmd(args).stdin(&server.owner_key("owner-member-link")).run().error(2, "usage");
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: one line:\n{}", out.stderr);
+        assert!(out.stderr.contains(&format!("--account does not apply to `roster {command}`")), "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+    }
+    assert!(roster.accounts_file().is_null(), "nothing added");
+    let out = roster.cmd(&["accounts", "list", "--json", "--account", "Acme"]).run().error(2, "usage");
+    assert_eq!(out.json()["error"]["code"], "usage");
+    // ROSTER_ACCOUNT is exported for a whole shell: these commands run with it set
+    let out = roster.cmd(&["accounts", "list"]).env("ROSTER_ACCOUNT", "Acme").run().ok();
+    assert!(out.stdout.contains("No accounts yet"), "{}", out.stdout);
+    roster.cmd(&["completions", "bash"]).env("ROSTER_ACCOUNT", "Acme").run().ok();
+    roster.cmd(&["accounts", "switch", "Acme"]).env("ROSTER_ACCOUNT", "Acme").run().error(2, "unknown_account");
 }
 
 #[test]

@@ -104,15 +104,29 @@ fn given_an_owner_key_when_changing_roles_removing_and_leaving_then_the_server_a
     assert!(out.stdout.contains("Removed Ana Lima (ana@kestrel.example) from Kestrel AI."), "{}", out.stdout);
     roster.with_key(&owner, &["members", "show", "ana@kestrel.example"]).run().error(1, "not_found");
     let out = roster.with_key(&owner, &["members", "remove", "ben@kestrel.example", "--yes", "--json"]).run().ok();
-    assert_eq!(out.json()["removed"]["email"], "ben@kestrel.example");
+    let removed = out.json();
+    assert_fields(&removed, &["removed"]);
+    // Kestrel AI's policy has quotas, so its members carry one
+    assert_fields(&removed["removed"], &[MEMBER_FIELDS, &["quota"]].concat());
+    assert_eq!(removed["removed"]["email"], "ben@kestrel.example");
 
     // Leave: the last owner cannot; a member can, and its key then stops working
     roster.with_key(&owner, &["members", "leave", "--yes"]).run().error(1, "last_owner");
     let member = server.key("link-email-quotas", "member");
     let out = roster.with_key(&member, &["members", "leave", "--yes", "--json"]).run().ok();
-    assert_eq!(out.json()["left"]["name"], "Kestrel AI");
+    let left = out.json();
+    assert_fields(&left, &["left", "user"]);
+    assert_fields(&left["left"], &["id", "name", "preset"]);
+    assert_fields(&left["user"], &["id", "email", "name"]);
+    assert_eq!(left["left"]["name"], "Kestrel AI");
+    assert_eq!(left["user"]["email"], "member@kestrel.example");
     let out = roster.with_key(&member, &["members", "list"]).run().error(3, "unauthorized");
     assert!(out.stderr.contains("add it again"), "{}", out.stderr);
+    // Human form, with no stored account: there is nothing to forget
+    let admin = server.key("link-email-quotas", "admin");
+    let out = roster.with_key(&admin, &["members", "leave", "--yes"]).run().ok();
+    assert_eq!(out.stdout, "You left Kestrel AI. This key no longer works.\n");
+    roster.with_key(&admin, &["roles"]).run().error(3, "unauthorized");
 }
 
 #[test]

@@ -11,14 +11,18 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use roster_api::{AuditEvent, Invite, Me, Member, Role};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 
 /// Overrides the cache directory (tests, portable installs).
 pub const CACHE_DIR_ENV: &str = "ROSTER_CACHE_DIR";
-/// Bump when `Snapshot` changes shape; older files then read as "no cache".
-pub const CACHE_VERSION: u32 = 1;
+/// Bump when `Snapshot` changes shape or order; older files then read as "no cache".
+/// 2: members in the window's default order (`roster_api::name_order`), so a cached view is
+/// sent to the window as stored (`load_raw`).
+pub const CACHE_VERSION: u32 = 2;
 
 /// What the app shows for one account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +41,17 @@ pub struct Snapshot {
 pub struct Cached {
     pub snapshot: Snapshot,
     pub saved_at: DateTime<Utc>,
+}
+
+/// A snapshot's parts as the file holds them (JSON text, not parsed into structs), with when
+/// it was saved.
+#[derive(Debug)]
+pub struct RawSnapshot {
+    pub saved_at: DateTime<Utc>,
+    pub me: Box<RawValue>,
+    pub members: Box<RawValue>,
+    pub invites: Box<RawValue>,
+    pub audit: Box<RawValue>,
 }
 
 impl Cached {
@@ -71,11 +86,11 @@ struct SnapshotOut<'a> {
 }
 
 #[derive(Deserialize)]
-struct FileIn {
+struct FileIn<S> {
     version: u32,
     account: String,
     saved_at: DateTime<Utc>,
-    snapshot: Snapshot,
+    snapshot: S,
 }
 
 impl Cache {
@@ -125,6 +140,30 @@ impl Cache {
 
     /// The last snapshot of `account`, if there is a usable one.
     pub fn load(&self, account: &str) -> Option<Cached> {
+        let f: FileIn<Snapshot> = self.read(account)?;
+        Some(Cached { snapshot: f.snapshot, saved_at: f.saved_at })
+    }
+
+    /// The last snapshot of `account` as its file's own JSON text: a window shows it as it
+    /// is, so 10,000 members are copied rather than parsed into structs and written out again
+    /// (that was ~33 ms of a switch, BENCHMARKS.md §2). The file's version vouches for its
+    /// shape; a file that is not JSON reads as no cache, as with `load`.
+    pub fn load_raw(&self, account: &str) -> Option<RawSnapshot> {
+        #[derive(Deserialize)]
+        struct Parts {
+            me: Box<RawValue>,
+            members: Box<RawValue>,
+            invites: Box<RawValue>,
+            audit: Box<RawValue>,
+        }
+        let f: FileIn<Parts> = self.read(account)?;
+        let Parts { me, members, invites, audit } = f.snapshot;
+        Some(RawSnapshot { saved_at: f.saved_at, me, members, invites, audit })
+    }
+
+    /// Reads and checks `account`'s file; an unusable one is deleted (it would only ever be
+    /// skipped again).
+    fn read<S: DeserializeOwned>(&self, account: &str) -> Option<FileIn<S>> {
         let path = self.file_of(account);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
@@ -136,8 +175,8 @@ impl Cache {
         };
         // Reading the whole file and parsing the slice is several times faster than parsing
         // from a reader.
-        match serde_json::from_slice::<FileIn>(&bytes) {
-            Ok(f) if f.version == CACHE_VERSION && f.account == account => Some(Cached { snapshot: f.snapshot, saved_at: f.saved_at }),
+        match serde_json::from_slice::<FileIn<S>>(&bytes) {
+            Ok(f) if f.version == CACHE_VERSION && f.account == account => Some(f),
             outcome => {
                 let why = match outcome {
                     Ok(f) if f.version != CACHE_VERSION => format!("version {} (this Roster writes {CACHE_VERSION})", f.version),
@@ -149,6 +188,19 @@ impl Cache {
                 None
             }
         }
+    }
+
+    /// The audit events of `account`'s last snapshot and when it was saved, without building
+    /// its members: the live stream resumes from the newest event when the app starts, while
+    /// the window reads the same file for its first screen, and skipping 10,000 members
+    /// instead of building them keeps that from costing the start a second full parse.
+    pub fn load_audit(&self, account: &str) -> Option<(DateTime<Utc>, Vec<AuditEvent>)> {
+        #[derive(Deserialize)]
+        struct AuditOnly {
+            audit: Vec<AuditEvent>,
+        }
+        let f: FileIn<AuditOnly> = self.read(account)?;
+        Some((f.saved_at, f.snapshot.audit))
     }
 
     /// Deletes the snapshot of `account` (no error when there is none).

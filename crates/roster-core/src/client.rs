@@ -1,8 +1,13 @@
-//! `TeamClient`: a typed method for every Team API endpoint over one shared, configured HTTP
-//! client. Problem documents become `Error::Api` with the server's code; every transport or
-//! shape failure becomes its own typed error, never a panic or a hang. Reads retry with
-//! backoff; invite creation carries an `Idempotency-Key` fixed per user action, so a retry
+//! `TeamClient`: a typed method for every JSON endpoint of the Team API over one shared,
+//! configured HTTP client. Problem documents become `Error::Api` with the server's code; every
+//! transport or shape failure becomes its own typed error, never a panic or a hang. Reads retry
+//! with backoff; invite creation carries an `Idempotency-Key` fixed per user action, so a retry
 //! after a lost response never makes a second invite.
+//!
+//! Deliberately without a method: `/join/{token}` and `/confirm-owner/{token}` are HTML pages
+//! for the invitee's and the owner's browser (their JSON twins are `TeamClient::join` and
+//! `TeamClient::confirm_owner_promotion`), and `/openapi.yaml` is the contract as a document
+//! for people and tools, nothing a client acts on.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -10,8 +15,8 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 use reqwest::{Method, StatusCode, Url, header};
 use roster_api::{
-    AuditAction, AuditEvent, Invite, InviteStatus, Joined, JoinRequest, Me, Member, MemberPatch, MemberUpdate, NewInvite, OwnerPromotion, Page,
-    Problem, PromotionStatus, Role,
+    AuditAction, AuditEvent, Invite, InviteStatus, Joined, JoinRequest, Me, Member, MemberPatch, MemberSort, MemberUpdate, NewInvite, OwnerPromotion, Page,
+    Health, Problem, PromotionConfirmation, PromotionStatus, Role,
 };
 use serde::de::DeserializeOwned;
 
@@ -100,6 +105,11 @@ pub fn server_url(input: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// The URL of `path` on `server`, for the operations that take no key.
+fn keyless_url(server: &str, path: &str) -> Result<String> {
+    Ok(format!("{}{path}", server_url(server)?.as_str().trim_end_matches('/')))
+}
+
 fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
     h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -115,6 +125,21 @@ impl IdempotencyKey {
         let bytes: [u8; 16] = rand::random();
         IdempotencyKey(bytes.iter().map(|b| format!("{b:02x}")).collect())
     }
+    /// A key a front end made for one user action, e.g. the desktop UI's
+    /// `crypto.randomUUID()`. Refuses anything that does not look generated (16 to 128
+    /// letters, digits, `-` or `_`): a short or hand-made key could collide with the key of
+    /// another invite, and the server would then refuse or replay the wrong one.
+    pub fn parse(text: &str) -> Result<IdempotencyKey> {
+        let generated = (16..=128).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !generated {
+            return Err(Error::Invalid {
+                field: "idempotency_key".into(),
+                message: "The idempotency key must be 16 to 128 letters, digits, '-' or '_' (a UUID, say), made once per invite the user creates.".into(),
+            });
+        }
+        Ok(IdempotencyKey(text.to_string()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -130,6 +155,7 @@ impl Default for IdempotencyKey {
 pub struct MemberQuery {
     pub q: Option<String>,
     pub role: Option<String>,
+    pub sort: MemberSort,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -240,6 +266,7 @@ impl TeamClient {
         let p = Params::default()
             .opt("q", query.q.clone())
             .opt("role", query.role.clone())
+            .opt("sort", (query.sort != MemberSort::Joined).then_some(query.sort.as_str()))
             .opt("limit", limit.map(|l| l.to_string()))
             .opt("cursor", cursor);
         self.get(&format!("/v1/members{}", p.render())).await
@@ -319,12 +346,22 @@ impl TeamClient {
         self.send(Method::POST, &format!("/v1/owner-promotions/{}/cancel", enc(id)), None::<&()>, None, Retry::No).await
     }
 
+    /// Whether `server` is up (no key needed, none is sent).
+    pub async fn health(http: &Http, server: &str) -> Result<Health> {
+        exchange(http, Method::GET, &keyless_url(server, "/healthz")?, None, None::<&()>, None, Retry::Yes).await
+    }
+
     /// The invitee's side (no key needed): redeem an invite token.
     pub async fn join(http: &Http, server: &str, req: &JoinRequest) -> Result<Joined> {
-        let base = server_url(server)?;
-        let url = format!("{}/v1/join", base.as_str().trim_end_matches('/'));
-        let resp = http.api.post(&url).json(req).send().await.map_err(|e| transport(&url, e, http.config.request_timeout))?;
-        read_json(&url, resp, http.config.max_body_bytes, http.config.request_timeout).await
+        exchange(http, Method::POST, &keyless_url(server, "/v1/join")?, None, Some(req), None, Retry::No).await
+    }
+
+    /// The requesting owner's side (no key needed: the token from the e-mailed link is the
+    /// credential): confirm a pending owner promotion. Never retried: a repeat after a lost
+    /// answer would be refused as `promotion_not_pending` although the first one took effect.
+    pub async fn confirm_owner_promotion(http: &Http, server: &str, token: &str) -> Result<OwnerPromotion> {
+        let body = PromotionConfirmation { token: token.to_string() };
+        exchange(http, Method::POST, &keyless_url(server, "/v1/owner-promotions/confirm")?, None, Some(&body), None, Retry::No).await
     }
 
     /// Live audit events of the account. `last_event_id` resumes after a reconnect. The
@@ -391,35 +428,51 @@ impl TeamClient {
         idempotency: Option<&IdempotencyKey>,
         retry: Retry,
     ) -> Result<T> {
-        let url = self.url(path);
-        let cfg = &self.http.config;
-        let attempts = if retry == Retry::Yes { cfg.attempts.max(1) } else { 1 };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut req = self.http.api.request(method.clone(), &url).bearer_auth(self.key.expose()).header(header::ACCEPT, "application/json");
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            if let Some(k) = idempotency {
-                req = req.header("idempotency-key", k.as_str());
-            }
-            let result = match req.send().await {
-                Ok(resp) => read_json(&url, resp, cfg.max_body_bytes, cfg.request_timeout).await,
-                Err(e) => Err(transport(&url, e, cfg.request_timeout)),
-            };
-            match result {
-                Err(e) if attempt < attempts && e.is_transient() => {
-                    let wait = e.retry_after().map(Duration::from_secs).unwrap_or(cfg.backoff * 2u32.pow(attempt - 1));
-                    // A server asking for a long pause gets the error instead of a frozen UI.
-                    if wait > Duration::from_secs(10) {
-                        return Err(e);
-                    }
-                    tracing::debug!(%url, attempt, error = %e, "retrying");
-                    tokio::time::sleep(wait).await;
+        exchange(&self.http, method, &self.url(path), Some(&self.key), body, idempotency, retry).await
+    }
+}
+
+/// One call to `url` (with `key` as the bearer, when the operation takes one), repeated on
+/// transient failures when `retry` allows.
+async fn exchange<T: DeserializeOwned, B: serde::Serialize + ?Sized>(
+    http: &Http,
+    method: Method,
+    url: &str,
+    key: Option<&ApiKey>,
+    body: Option<&B>,
+    idempotency: Option<&IdempotencyKey>,
+    retry: Retry,
+) -> Result<T> {
+    let cfg = &http.config;
+    let attempts = if retry == Retry::Yes { cfg.attempts.max(1) } else { 1 };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut req = http.api.request(method.clone(), url).header(header::ACCEPT, "application/json");
+        if let Some(k) = key {
+            req = req.bearer_auth(k.expose());
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        if let Some(k) = idempotency {
+            req = req.header("idempotency-key", k.as_str());
+        }
+        let result = match req.send().await {
+            Ok(resp) => read_json(url, resp, cfg.max_body_bytes, cfg.request_timeout).await,
+            Err(e) => Err(transport(url, e, cfg.request_timeout)),
+        };
+        match result {
+            Err(e) if attempt < attempts && e.is_transient() => {
+                let wait = e.retry_after().map(Duration::from_secs).unwrap_or(cfg.backoff * 2u32.pow(attempt - 1));
+                // A server asking for a long pause gets the error instead of a frozen UI.
+                if wait > Duration::from_secs(10) {
+                    return Err(e);
                 }
-                other => return other,
+                tracing::debug!(%url, attempt, error = %e, "retrying");
+                tokio::time::sleep(wait).await;
             }
+            other => return other,
         }
     }
 }
@@ -582,5 +635,17 @@ mod tests {
     fn idempotency_keys_are_fresh_per_action() {
         assert_ne!(IdempotencyKey::new(), IdempotencyKey::new());
         assert_eq!(IdempotencyKey::new().as_str().len(), 32);
+    }
+
+    #[test]
+    fn given_a_front_ends_key_when_parsing_then_generated_keys_pass_and_garbage_is_invalid() {
+        for good in ["0f8e1c9a-4b2d-4e6f-9a1b-3c5d7e9f1a2b", "0123456789abcdef", &IdempotencyKey::new().as_str().to_string(), &"k".repeat(128)] {
+            assert_eq!(IdempotencyKey::parse(good).unwrap().as_str(), good);
+        }
+        for bad in ["", "1", "short-key-12345", "has spaces in it 0123", "ünïcode-0123456789", "line\nbreak-0123456789", &"k".repeat(129), "semi;colon;0123456789"] {
+            let e = IdempotencyKey::parse(bad).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::Invalid, "{bad:?}");
+            assert!(matches!(&e, Error::Invalid { field, .. } if field == "idempotency_key"), "{e:?}");
+        }
     }
 }

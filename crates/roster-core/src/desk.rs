@@ -20,12 +20,13 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use futures::StreamExt;
-use roster_api::{AuditAction, AuditEvent, Delivery, Invite, Me, Member, MemberPatch, MemberUpdate, NewInvite, OwnerPromotion, Page, Timestamp};
+use roster_api::{listed_name, name_order, AuditAction, AuditEvent, Delivery, Invite, Me, Member, MemberPatch, MemberUpdate, MemberSort, NewInvite, OwnerPromotion, Page, Timestamp};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use tokio::sync::broadcast;
 
 use crate::accounts::{AccountStore, KeyReport, SavedAccount, VerifiedKey};
-use crate::cache::{Cache, Cached, Snapshot};
+use crate::cache::{Cache, Cached, RawSnapshot, Snapshot};
 use crate::client::{AuditQuery, Http, HttpConfig, IdempotencyKey, InviteQuery, MemberQuery, TeamClient, server_url};
 use crate::clipboard::{Clipboard, CopyOptions};
 use crate::error::{Error, ErrorCode, Result};
@@ -37,6 +38,9 @@ use crate::secret::ApiKey;
 pub const AUDIT_IN_VIEW: u32 = 200;
 /// Audit events per page of `audit_page`.
 pub const AUDIT_PAGE: u32 = 100;
+/// Members on a team's first screen before the rest has loaded: a page as large as the API
+/// gives, more than a window shows.
+pub const FIRST_PAGE: u32 = 200;
 /// Longest wait between two attempts to reconnect the live event stream.
 pub const LIVE_MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// A cached snapshot younger than this seeds the live stream's `Last-Event-ID`, so events
@@ -98,7 +102,8 @@ pub enum KeychainKind {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KeychainStatus {
     pub kind: KeychainKind,
-    /// Keys sit on disk in plain text.
+    /// Keys sit on disk in plain text: new ones go to the file store, or some account's key
+    /// is still there from when `ROSTER_KEY_FILE` was set.
     pub plain_text: bool,
     /// A banner to show while this holds (memory only, plain text, keychain unreachable).
     pub banner: Option<String>,
@@ -135,6 +140,9 @@ pub struct TeamView {
     pub stale: bool,
     /// Why the refresh failed, when cached data is shown instead.
     pub error: Option<AppError>,
+    /// Only the first page of members (by name) and no invites or activity yet: the first
+    /// screen of a team nothing was cached for, shown while `team_refresh` fetches the rest.
+    pub partial: bool,
 }
 
 impl TeamView {
@@ -145,37 +153,55 @@ impl TeamView {
 
     fn from_snapshot(account: &str, s: Snapshot, fetched_at: Timestamp, stale: bool, error: Option<AppError>) -> TeamView {
         let invites = s.invites.into_iter().map(|i| Invite { link: None, ..i }).collect();
-        let mut members = s.members;
-        members.sort_by_cached_key(|m| name_order(if m.name.is_empty() { &m.email } else { &m.name }));
-        TeamView { account: account.to_string(), me: s.me, members, invites, audit: s.audit, fetched_at, stale, error }
+        TeamView { account: account.to_string(), me: s.me, members: s.members, invites, audit: s.audit, fetched_at, stale, error, partial: false }
     }
 }
 
-/// Members arrive in the order the window lists them by default (by name, case-blind, "Ana 2"
-/// before "Ana 10"): the web view's own order (Intl.Collator, the final word) then usually
-/// finds the list already sorted in one pass instead of sorting 10,000 names on a team's first
-/// display (BENCHMARKS.md §2). Digit runs are zero-padded so they compare as numbers.
-fn name_order(name: &str) -> String {
-    let mut key = String::with_capacity(name.len() + 8);
-    let mut digits = String::new();
-    let flush = |digits: &mut String, key: &mut String| {
-        if !digits.is_empty() {
-            let n = digits.trim_start_matches('0');
-            key.extend(std::iter::repeat_n('0', 20usize.saturating_sub(n.len())));
-            key.push_str(n);
-            digits.clear();
+/// A cached `TeamView` (`stale`) as JSON, spliced from the cache file's own text
+/// (`Cache::load_raw`): what the window gets on a switch to a team it does not hold.
+#[derive(Debug)]
+pub struct CachedView(Box<RawValue>);
+
+impl CachedView {
+    /// `None` only if serde_json cannot write what it just read: then there is no cache.
+    fn new(account: &str, raw: RawSnapshot) -> Option<CachedView> {
+        // TeamView's fields, with the big ones as the file holds them.
+        #[derive(Serialize)]
+        struct View<'a> {
+            account: &'a str,
+            me: &'a RawValue,
+            members: &'a RawValue,
+            invites: &'a RawValue,
+            audit: &'a RawValue,
+            fetched_at: Timestamp,
+            stale: bool,
+            error: Option<AppError>,
+            partial: bool,
         }
-    };
-    for c in name.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-        } else {
-            flush(&mut digits, &mut key);
-            key.extend(c.to_lowercase());
-        }
+        let RawSnapshot { saved_at, me, members, invites, audit } = &raw;
+        let view = View { account, me, members, invites, audit, fetched_at: *saved_at, stale: true, error: None, partial: false };
+        let json = serde_json::to_string(&view).inspect_err(|e| tracing::warn!(account, error = %e, "cached view not written; no cache")).ok()?;
+        RawValue::from_string(json).map(CachedView).ok()
     }
-    flush(&mut digits, &mut key);
-    key
+
+    /// The JSON text, as the window receives it.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl Serialize for CachedView {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// Sorts members into the order the window lists them by default, once, when they are
+/// fetched: the cache then holds them in that order and a cached view goes to the window as
+/// stored, where the web view's own order (Intl.Collator, the final word) finds the list
+/// already sorted in one pass instead of sorting 10,000 names (BENCHMARKS.md §2).
+fn in_name_order(members: &mut [Member]) {
+    members.sort_by_cached_key(|m| name_order(listed_name(&m.name, &m.email)));
 }
 
 /// A created (or re-copied) invite, with what became of its link.
@@ -392,12 +418,12 @@ impl Desk {
     /// (`stale`), or `None` when there is none; the UI then calls `team_refresh`. A window that
     /// still holds the account's data asks for none: reading and sending a 10,000-member
     /// snapshot it would throw away cost it ~10 ms of parsing per switch (BENCHMARKS.md §2).
-    pub async fn account_switch(&self, id: &str, want_cached: bool) -> Result<Option<TeamView>> {
+    pub async fn account_switch(&self, id: &str, want_cached: bool) -> Result<Option<CachedView>> {
         let id = id.to_string();
         let (view, cached) = self
             .with_store(move |inner, s| {
                 s.switch(&id)?;
-                let cached = if want_cached { inner.cache.load(&id).map(|c| TeamView::from_cached(&id, c, None)) } else { None };
+                let cached = if want_cached { inner.cache.load_raw(&id).and_then(|raw| CachedView::new(&id, raw)) } else { None };
                 Ok((inner.view(s), cached))
             })
             .await?;
@@ -481,6 +507,20 @@ impl Desk {
         Ok(view)
     }
 
+    /// The first screen of a team nothing is cached for, in one round trip: `me` and the
+    /// first page of members by name (two requests in parallel), `partial`. The window shows
+    /// it while `team_refresh` pages through the rest: with 10,000 members that is 50 pages
+    /// in a row before anything could be drawn (BENCHMARKS.md §2).
+    pub async fn team_first_page(&self, id: &str) -> Result<TeamView> {
+        self.call(id, |c| async move {
+            let by_name = MemberQuery { sort: MemberSort::Name, ..Default::default() };
+            let (me, page) = tokio::join!(c.me(), c.members(&by_name, Some(FIRST_PAGE), None));
+            let (me, members) = (me?, page?.data);
+            Ok(TeamView { account: id.to_string(), me, members, invites: Vec::new(), audit: Vec::new(), fetched_at: chrono::Utc::now(), stale: false, error: None, partial: true })
+        })
+        .await
+    }
+
     // -------------------------------------------------------------------------------- members
 
     /// Changes a member's role and/or quota. `quota` is applied only with `set_quota` (`None`
@@ -511,11 +551,15 @@ impl Desk {
 
     // -------------------------------------------------------------------------------- invites
 
-    /// Creates the invite (one idempotency key for this user action) and copies its link to
-    /// the clipboard as sensitive. A failed copy is in the result, not an error: the invite
-    /// exists and its link is in `invite.link`.
-    pub async fn invite_create(&self, id: &str, invite: NewInvite) -> Result<InviteCreated> {
-        let key = IdempotencyKey::new();
+    /// Creates the invite and copies its link to the clipboard as sensitive. A failed copy is
+    /// in the result, not an error: the invite exists and its link is in `invite.link`.
+    ///
+    /// `idempotency_key` stands for the user's action, so the caller makes it: once per invite
+    /// the user asks for, the same again when they retry it after a failure. The server then
+    /// replays the invite a lost answer already made instead of refusing it as
+    /// `invite_exists`. A key that does not look generated is refused as `invalid`.
+    pub async fn invite_create(&self, id: &str, invite: NewInvite, idempotency_key: &str) -> Result<InviteCreated> {
+        let key = IdempotencyKey::parse(idempotency_key)?;
         let copy = self.copy_to();
         let link = self.call(id, |c| async move { flows::create_invite(&c, &invite, &key, &copy).await }).await?;
         Ok(link.into())
@@ -692,21 +736,24 @@ impl Inner {
         AccountsView {
             accounts: store.accounts().to_vec(),
             active: store.active().map(|a| a.id.clone()),
-            keychain: self.keychain_status(store.keychain()),
+            keychain: self.keychain_status(store.keychain(), store.accounts()),
             demo: self.demo,
         }
     }
 
     /// Runs on the blocking pool (it may ask the keychain whether it is reachable).
-    fn keychain_status(&self, keychain: &Keychain) -> KeychainStatus {
+    fn keychain_status(&self, keychain: &Keychain, accounts: &[SavedAccount]) -> KeychainStatus {
         let store = keychain.store();
-        let (kind, plain_text) = match store {
-            KeyStore::Os { .. } => (KeychainKind::Os, false),
-            KeyStore::File { .. } => (KeychainKind::File, true),
-            KeyStore::Memory => (KeychainKind::Memory, false),
+        let kind = match store {
+            KeyStore::Os { .. } => KeychainKind::Os,
+            KeyStore::File { .. } => KeychainKind::File,
+            KeyStore::Memory => KeychainKind::Memory,
         };
-        let banner = match store {
-            _ if self.banner.is_some() => self.banner.clone(),
+        // Keys saved while ROSTER_KEY_FILE was set stay in that file after it is unset (or
+        // points elsewhere): their accounts are reported until the keys are re-entered.
+        let left_in_files: Vec<&SavedAccount> = accounts.iter().filter(|a| a.key_store.is_plain_text() && a.key_store != *store).collect();
+        let plain_text = store.is_plain_text() || !left_in_files.is_empty();
+        let new_keys = match store {
             KeyStore::File { path } => Some(format!(
                 "API keys are saved in plain text in {} because ROSTER_KEY_FILE is set. Unset it and re-enter the keys to keep them in the system keychain.",
                 path.display()
@@ -720,6 +767,13 @@ impl Inner {
                 }
                 Err(e) => Some(e.to_string()),
             },
+        };
+        let banner = match &self.banner {
+            Some(own) => Some(own.clone()),
+            None => {
+                let notices: Vec<String> = new_keys.into_iter().chain(left_in_files_notice(&left_in_files, store)).collect();
+                (!notices.is_empty()).then(|| notices.join(" "))
+            }
         };
         KeychainStatus { kind, plain_text, banner }
     }
@@ -735,6 +789,34 @@ impl Inner {
     }
 }
 
+/// Which accounts still have their key in a plain-text file, where, and (unless new keys go to
+/// a file anyway, which the banner already says how to stop) how to move them off the disk.
+fn left_in_files_notice(accounts: &[&SavedAccount], new_keys: &KeyStore) -> Option<String> {
+    let mut paths: Vec<String> = Vec::new();
+    for a in accounts {
+        if let KeyStore::File { path } = &a.key_store {
+            let path = path.display().to_string();
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+    }
+    let quoted: Vec<String> = accounts.iter().map(|a| format!("\"{}\"", a.label)).collect();
+    let (whose, it, went) = match quoted.as_slice() {
+        [] => return None,
+        [one] => (format!("The API key of {one} is"), "it", "it went"),
+        [rest @ .., last] if quoted.len() <= 3 => (format!("The API keys of {} and {last} are", rest.join(", ")), "them", "they went"),
+        many => (format!("The API keys of {} accounts are", many.len()), "them", "they went"),
+    };
+    let mut notice = format!("{whose} still saved in plain text in {}, where {went} while ROSTER_KEY_FILE was set.", paths.join(" and "));
+    match new_keys {
+        KeyStore::File { .. } => {}
+        KeyStore::Os { .. } => notice.push_str(&format!(" Re-enter {it} in the account settings (Re-enter key) to move {it} to the system keychain.")),
+        KeyStore::Memory => notice.push_str(&format!(" Re-enter {it} in the account settings (Re-enter key) to take {it} off the disk.")),
+    }
+    Some(notice)
+}
+
 fn join_error(e: tokio::task::JoinError) -> Error {
     Error::Storage { action: "use", path: "the account list".into(), reason: format!("an internal task failed ({e}); retry") }
 }
@@ -746,12 +828,14 @@ async fn fetch_snapshot(client: &TeamClient) -> Result<Snapshot> {
     let (me, members, invites, audit) =
         tokio::join!(client.me(), client.all_members(&members_q), client.all_invites(&invites_q), client.audit(&audit_q, Some(AUDIT_IN_VIEW), None));
     let me = me?;
+    let mut members = members?;
+    in_name_order(&mut members);
     let audit = match audit {
         Ok(page) => page.data,
         Err(e) if e.code() == ErrorCode::NoPermission => Vec::new(),
         Err(e) => return Err(e),
     };
-    Ok(Snapshot { roles: me.policy.roles.clone(), me, members: members?, invites: invites?, audit })
+    Ok(Snapshot { roles: me.policy.roles.clone(), me, members, invites: invites?, audit })
 }
 
 // ------------------------------------------------------------------------------------------
@@ -799,11 +883,11 @@ async fn live_loop(inner: Weak<Inner>, account: String) {
 /// The newest audit event of a recent snapshot: the stream replays what came after it.
 async fn resume_point(cache: &Cache, account: &str) -> Option<String> {
     let (cache, account) = (cache.clone(), account.to_string());
-    let cached = tokio::task::spawn_blocking(move || cache.load(&account)).await.ok().flatten()?;
-    if cached.age() > LIVE_RESUME_WINDOW {
+    let (saved_at, audit) = tokio::task::spawn_blocking(move || cache.load_audit(&account)).await.ok().flatten()?;
+    if chrono::Utc::now() - saved_at > LIVE_RESUME_WINDOW {
         return None;
     }
-    cached.snapshot.audit.iter().max_by_key(|e| (e.created_at, event_seq(&e.id))).map(|e| e.id.clone())
+    audit.iter().max_by_key(|e| (e.created_at, event_seq(&e.id))).map(|e| e.id.clone())
 }
 
 /// `evt_42` → 42, so ids compare in the server's order.
@@ -1016,16 +1100,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn given_names_with_case_and_numbers_then_they_are_ordered_as_the_window_lists_them() {
-        let mut names = vec!["bob", "Ana 10", "ana 2", "Émile", "Carla", "ana 1"];
-        names.sort_by_cached_key(|n| name_order(n));
-        assert_eq!(names, ["ana 1", "ana 2", "Ana 10", "bob", "Carla", "Émile"]);
-    }
-
-    #[test]
     fn event_ids_compare_by_their_number() {
         assert!(event_seq("evt_10") > event_seq("evt_9"));
         assert_eq!(event_seq("odd"), 0);
+    }
+
+    fn saved(label: &str, key_store: KeyStore) -> SavedAccount {
+        SavedAccount {
+            id: label.to_lowercase(),
+            label: label.into(),
+            server: "https://api.example.com".into(),
+            account_id: format!("acc_{label}"),
+            account_name: label.into(),
+            preset: "owner-member-link".into(),
+            user_email: "ana@example.com".into(),
+            user_name: "Ana".into(),
+            role: "owner".into(),
+            role_name: "Owner".into(),
+            colour: "#2563eb".into(),
+            order: 0,
+            key_store,
+            added_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn given_accounts_with_keys_left_in_a_file_then_the_notice_names_them_the_file_and_what_to_do() {
+        let file = |p: &str| KeyStore::File { path: p.into() };
+        let (a, b, c, d) = (saved("Acme", file("/k/keys.json")), saved("Bluefin", file("/k/old.json")), saved("Kestrel", file("/k/keys.json")), saved("Zed", file("/k/keys.json")));
+        assert_eq!(left_in_files_notice(&[], &KeyStore::os()), None);
+        assert_eq!(
+            left_in_files_notice(&[&a], &KeyStore::os()).unwrap(),
+            "The API key of \"Acme\" is still saved in plain text in /k/keys.json, where it went while ROSTER_KEY_FILE was set. \
+             Re-enter it in the account settings (Re-enter key) to move it to the system keychain."
+        );
+        assert_eq!(
+            left_in_files_notice(&[&a, &b, &c], &KeyStore::os()).unwrap(),
+            "The API keys of \"Acme\", \"Bluefin\" and \"Kestrel\" are still saved in plain text in /k/keys.json and /k/old.json, where they went \
+             while ROSTER_KEY_FILE was set. Re-enter them in the account settings (Re-enter key) to move them to the system keychain."
+        );
+        let four = left_in_files_notice(&[&a, &b, &c, &d], &file("/k/new.json")).unwrap();
+        assert!(four.starts_with("The API keys of 4 accounts are still saved in plain text"), "{four}");
+        assert!(four.ends_with("while ROSTER_KEY_FILE was set."), "the file banner already says what to do: {four}");
     }
 
     #[test]

@@ -24,6 +24,6 @@ pub use secret::{ApiKey, Sensitive};
 pub use clipboard::{Clipboard, CopyOptions, HoldEnd};
 pub use flows::{BulkOptions, BulkPlan, BulkReport, CopyOutcome, CopyTo, InviteLink, RowOutcome};
 pub use accounts::{AccountStore, Added, KeyReport, KeyState, SavedAccount, VerifiedKey};
-pub use cache::{Cache, Cached, Snapshot};
+pub use cache::{Cache, Cached, RawSnapshot, Snapshot};
 pub use keychain::{KeyEntry, KeyStore, Keychain};
-pub use desk::{AccountsView, AppError, CopiedMessage, Desk, DeskEvent, InviteCreated, KeychainKind, KeychainStatus, AuditNotice, TeamView};
+pub use desk::{AccountsView, AppError, CachedView, CopiedMessage, Desk, DeskEvent, InviteCreated, KeychainKind, KeychainStatus, AuditNotice, TeamView};

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use roster_core::api::{
-    Access, Account, AuditAction, AuditEvent, AuditTarget, AuditTargetKind, Delivery, ErrorCode as ProblemCode, FieldError, IdentityProvider,
-    IdentityProviderRestriction, Invite, InviteStatus, JoinMode, JoinRequest, Joined, Me, Member, MemberPatch, MemberUpdate, NewInvite,
-    OwnerPromotion, Page, Permissions, Problem, PromotionConfirmation, PromotionStatus, Role, Seats, SignInMethod, TeamPolicy, UserRef,
+    Access, Account, AuditAction, AuditEvent, AuditTarget, AuditTargetKind, Delivery, ErrorCode as ProblemCode, FieldError, Health, HealthStatus,
+    IdentityProvider, IdentityProviderRestriction, Invite, InviteStatus, JoinMode, JoinRequest, Joined, Me, Member, MemberPatch, MemberUpdate,
+    NewInvite, OwnerPromotion, Page, Permissions, Problem, PromotionConfirmation, PromotionStatus, Role, Seats, SignInMethod, TeamPolicy, UserRef,
 };
 use roster_core::flows::{BulkReport, BulkRow, BulkStop, CopyOutcome, RowOutcome};
 use roster_core::{
@@ -51,7 +51,9 @@ impl Generated {
 /// Every type the UI sees, by file name, plus an `index.ts` re-exporting them all.
 fn generate() -> BTreeMap<String, String> {
     let mut g = Generated { cfg: config(), files: BTreeMap::new() };
-    g.add::<Access>()
+    g.add::<HealthStatus>()
+        .add::<Health>()
+        .add::<Access>()
         .add::<Permissions>()
         .add::<Role>()
         .add::<Delivery>()

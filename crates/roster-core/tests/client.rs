@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use futures::StreamExt;
 use roster_core::api::{
-    AuditAction, AuditTargetKind, ErrorCode as S, InviteStatus, JoinMode, JoinRequest, MemberPatch, NewInvite, PromotionStatus,
+    AuditAction, AuditTargetKind, ErrorCode as S, Health, HealthStatus, IdentityProvider, IdentityProviderRestriction, InviteStatus, JoinMode,
+    JoinRequest, MemberPatch, NewInvite, PromotionStatus,
 };
 use roster_core::client::{AuditQuery, InviteQuery, MemberQuery};
 use roster_core::{ApiKey, ErrorCode, IdempotencyKey, TeamClient};
@@ -30,6 +31,100 @@ async fn user_id(c: &TeamClient) -> String {
 }
 
 const PASSWORD: &str = "correct horse battery";
+
+/// Makes `email`'s user a member of the account `account_id` straight in the database. The API
+/// refuses to invite someone already on the team, so only a change outside it (an operator's
+/// import, a lowered seat limit) leaves a pending invite behind a member or a full team.
+fn add_member_directly(t: &TestServer, account_id: &str, email: &str, role: &str) {
+    let (account, email, role) = (account_id.to_string(), email.to_string(), role.to_string());
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let added = t
+        .server
+        .db
+        .blocking(move |tx| {
+            Ok(tx.execute(
+                "INSERT INTO memberships (account_id, user_id, role, joined_at) SELECT a.id, u.id, ?3, ?4 FROM accounts a, users u WHERE a.public_id = ?1 AND u.email = ?2",
+                [account.as_str(), email.as_str(), role.as_str(), now.as_str()],
+            )?)
+        })
+        .expect("add the membership");
+    assert_eq!(added, 1, "one membership added");
+}
+
+/// The requesting owner's click on the mailed link, as JSON.
+async fn confirm(t: &TestServer, token: &str) -> roster_core::Result<roster_core::api::OwnerPromotion> {
+    TeamClient::confirm_owner_promotion(&t.http, t.url(), token).await
+}
+
+/// The token of the confirmation link e-mailed to `requester` about making `target` an owner.
+fn confirmation_token(t: &TestServer, requester: &str, target: &str) -> String {
+    let mail = roster_server::outbox(&t.server.db, Some(requester), 50)
+        .expect("read the outbox")
+        .into_iter()
+        .find(|m| m.kind == "owner_promotion_confirm" && m.subject.contains(target))
+        .unwrap_or_else(|| panic!("no confirmation mail to {requester} about {target}"));
+    let link = mail.body.split_whitespace().find(|w| w.contains("/confirm-owner/")).expect("a confirmation link in the mail");
+    token_of(link)
+}
+
+// ---------------------------------------------------------------------------------------
+// Without a key
+
+#[tokio::test]
+async fn given_a_running_server_when_asking_its_health_without_a_key_then_ok_and_a_server_that_is_not_there_is_unreachable() {
+    let t = TestServer::start().await;
+    assert_eq!(TeamClient::health(&t.http, t.url()).await.unwrap(), Health { status: HealthStatus::Ok });
+    assert_eq!(TeamClient::health(&t.http, &format!("{}/", t.url())).await.unwrap().status, HealthStatus::Ok, "a trailing slash is the same server");
+    let e = expect_error(TeamClient::health(&t.http, &dead_url()).await, ErrorCode::Unreachable, None, &[]);
+    assert!(e.to_string().contains("Check that the server is running"), "says what to do: {e}");
+    expect_error(TeamClient::health(&t.http, "http://health.example.com").await, ErrorCode::InsecureUrl, None, &[]);
+    t.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn given_pending_owner_promotions_when_the_requester_confirms_with_the_mailed_token_then_the_role_applies_once_and_each_refusal_keeps_its_code() {
+    let t = TestServer::start().await;
+    let preset = "six-roles-2fa";
+    let owner = t.owner(preset);
+    let owner_id = user_id(&owner).await;
+    let owner_email = t.seeded_key(preset, "owner").email.clone();
+    let (member, modifier) = (t.client(preset, "member").me().await.unwrap().user, t.client(preset, "modifier").me().await.unwrap().user);
+    let promote = MemberPatch { role: Some("owner".into()), quota: None };
+    let first = owner.update_member(&member.id, &promote).await.unwrap().promotion.expect("a pending promotion");
+    let second = owner.update_member(&modifier.id, &promote).await.unwrap().promotion.expect("a pending promotion");
+    let (first_token, second_token) = (confirmation_token(&t, &owner_email, &member.name), confirmation_token(&t, &owner_email, &modifier.name));
+
+    // No key: the token from the mail is the credential.
+    let confirmed = confirm(&t, &first_token).await.unwrap();
+    assert_eq!((confirmed.id.as_str(), confirmed.status), (first.id.as_str(), PromotionStatus::Confirmed));
+    assert!(confirmed.decided_at.is_some());
+    assert_eq!(owner.member(&member.id).await.unwrap().role, "owner", "the role applies at once");
+    let audited = owner.audit(&AuditQuery { action: Some(AuditAction::OwnerPromotionConfirmed), ..Default::default() }, None, None).await.unwrap();
+    assert_eq!(audited.data.len(), 1);
+    assert_eq!(audited.data[0].details["promotion_id"], first.id.as_str());
+
+    // Confirming again (a second click, a retry after a lost answer) is refused, not repeated.
+    let e = expect_error(confirm(&t, &first_token).await, ErrorCode::Conflict, Some(S::PromotionNotPending), &[&first_token]);
+    assert!(e.to_string().contains("already confirmed"), "{e}");
+    // A token no promotion has.
+    let made_up = "not-a-confirmation-token-0000";
+    let e = expect_error(confirm(&t, made_up).await, ErrorCode::NotFound, Some(S::NotFound), &[made_up]);
+    assert!(e.to_string().contains("Copy the whole link"), "says what to do: {e}");
+    // The requester is no longer an owner when the second link is used: it cannot take effect.
+    let new_owner = t.client(preset, "member");
+    new_owner.update_member(&owner_id, &MemberPatch { role: Some("member".into()), quota: None }).await.unwrap();
+    let e = expect_error(confirm(&t, &second_token).await, ErrorCode::NoPermission, Some(S::OwnerOnly), &[&second_token]);
+    assert!(e.to_string().contains("no longer an owner"), "{e}");
+    assert_eq!(new_owner.member(&modifier.id).await.unwrap().role, "modifier", "nothing changed");
+    assert!(new_owner.owner_promotions(Some(PromotionStatus::Pending)).await.unwrap().iter().any(|p| p.id == second.id), "still pending");
+    expect_error(
+        TeamClient::confirm_owner_promotion(&t.http, "http://confirm.example.com", &second_token).await,
+        ErrorCode::InsecureUrl,
+        None,
+        &[&second_token],
+    );
+    t.server.shutdown().await;
+}
 
 // ---------------------------------------------------------------------------------------
 // Reading the team
@@ -91,26 +186,26 @@ async fn given_q_and_role_filters_when_listing_members_then_only_matching_member
     let c = t.owner("owner-member-link");
     let everyone = c.all_members(&MemberQuery::default()).await.unwrap();
 
-    let by_q = c.all_members(&MemberQuery { q: Some("ANA".into()), role: None }).await.unwrap();
+    let by_q = c.all_members(&MemberQuery { q: Some("ANA".into()), role: None, ..Default::default() }).await.unwrap();
     assert!(!by_q.is_empty());
     assert!(by_q.iter().all(|m| m.email.to_lowercase().contains("ana") || m.name.to_lowercase().contains("ana")), "{by_q:?}");
     let expected = everyone.iter().filter(|m| m.email.to_lowercase().contains("ana") || m.name.to_lowercase().contains("ana")).count();
     assert_eq!(by_q.len(), expected);
 
-    let members = c.all_members(&MemberQuery { q: None, role: Some("member".into()) }).await.unwrap();
+    let members = c.all_members(&MemberQuery { q: None, role: Some("member".into()), ..Default::default() }).await.unwrap();
     assert_eq!(members.len(), everyone.iter().filter(|m| m.role == "member").count());
     assert!(members.iter().all(|m| m.role == "member"));
 
-    let owners_named_ana = c.all_members(&MemberQuery { q: Some("ana".into()), role: Some("owner".into()) }).await.unwrap();
+    let owners_named_ana = c.all_members(&MemberQuery { q: Some("ana".into()), role: Some("owner".into()), ..Default::default() }).await.unwrap();
     assert!(owners_named_ana.iter().all(|m| m.role == "owner"));
     assert_eq!(owners_named_ana.len(), by_q.iter().filter(|m| m.role == "owner").count());
 
-    let nobody = c.members(&MemberQuery { q: Some("zz-nobody-zz".into()), role: None }, None, None).await.unwrap();
+    let nobody = c.members(&MemberQuery { q: Some("zz-nobody-zz".into()), role: None, ..Default::default() }, None, None).await.unwrap();
     assert!(nobody.data.is_empty());
     assert_eq!(nobody.next_cursor, None);
 
     // A filter value with URL metacharacters reaches the server intact.
-    let odd = c.members(&MemberQuery { q: Some("a&role=owner%_".into()), role: None }, None, None).await.unwrap();
+    let odd = c.members(&MemberQuery { q: Some("a&role=owner%_".into()), role: None, ..Default::default() }, None, None).await.unwrap();
     assert!(odd.data.is_empty());
     t.server.shutdown().await;
 }
@@ -373,6 +468,15 @@ async fn given_a_pending_link_invite_when_the_invitee_joins_then_they_are_a_memb
     let token = token_of(inv.link.as_deref().unwrap());
     let req = JoinRequest { token: token.clone(), mode: JoinMode::SignUp, email: "joiner@example.com".into(), password: PASSWORD.into(), name: Some("Jo Iner".into()) };
 
+    // Refusals the invitee can fix leave the invite as it was.
+    let someone_else = JoinRequest { email: "someone.else@example.com".into(), ..req.clone() };
+    let e = expect_error(TeamClient::join(&t.http, t.url(), &someone_else).await, ErrorCode::NoPermission, Some(S::EmailMismatch), &[PASSWORD, &token]);
+    assert!(e.to_string().contains("sent to j***@example.com"), "names the address only masked: {e}");
+    let no_such_login = JoinRequest { mode: JoinMode::SignIn, name: None, ..req.clone() };
+    let e = expect_error(TeamClient::join(&t.http, t.url(), &no_such_login).await, ErrorCode::BadKey, Some(S::InvalidCredentials), &[PASSWORD, &token]);
+    assert!(e.to_string().contains("sign up instead"), "says what to do: {e}");
+    assert_eq!(c.invite(&inv.id).await.unwrap().status, InviteStatus::Pending);
+
     let joined = TeamClient::join(&t.http, t.url(), &req).await.unwrap();
     assert_eq!(joined.account.id, t.account("owner-member-link").id);
     assert_eq!(joined.role, "member");
@@ -391,6 +495,82 @@ async fn given_a_pending_link_invite_when_the_invitee_joins_then_they_are_a_memb
     let bogus = JoinRequest { token: "not-a-real-token".into(), ..req.clone() };
     expect_error(TeamClient::join(&t.http, t.url(), &bogus).await, ErrorCode::NotFound, Some(S::NotFound), &[PASSWORD]);
     expect_error(TeamClient::join(&t.http, "http://join.example.com", &req).await, ErrorCode::InsecureUrl, None, &[PASSWORD, &token]);
+    t.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn given_an_invite_to_someone_with_a_login_when_they_sign_up_or_are_already_on_the_team_then_email_taken_or_already_member() {
+    let t = TestServer::start().await;
+    let preset = "four-roles-7day";
+    let c = t.owner(preset);
+    // A member of another team: they have a Roster login already.
+    let other = t.seeded_key("owner-member-link", "member").email.clone();
+    let inv = create(&c, &other, "viewer").await;
+    let token = token_of(inv.link.as_deref().unwrap());
+    let sign_up = JoinRequest { token: token.clone(), mode: JoinMode::SignUp, email: other.clone(), password: PASSWORD.into(), name: Some("Twin".into()) };
+    let e = expect_error(TeamClient::join(&t.http, t.url(), &sign_up).await, ErrorCode::Conflict, Some(S::EmailTaken), &[PASSWORD, &token]);
+    assert!(e.to_string().contains("Sign in instead"), "says what to do: {e}");
+
+    // They were put on the team some other way while the invite waited.
+    add_member_directly(&t, &t.account(preset).id, &other, "viewer");
+    let password = roster_server::seed::DEMO_PASSWORD;
+    let sign_in = JoinRequest { mode: JoinMode::SignIn, password: password.into(), name: None, ..sign_up };
+    let e = expect_error(TeamClient::join(&t.http, t.url(), &sign_in).await, ErrorCode::Conflict, Some(S::AlreadyMember), &[password, &token]);
+    assert!(e.to_string().contains("already a member of Atlas Studio"), "{e}");
+    assert_eq!(c.invite(&inv.id).await.unwrap().status, InviteStatus::Pending, "nothing was redeemed");
+    t.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn given_invites_with_a_sign_in_condition_when_joining_with_a_password_then_the_condition_is_named_with_its_code() {
+    let t = TestServer::start().await;
+
+    // admin-member-idp: an invite only a Google sign-in may redeem.
+    let idp = t.owner("admin-member-idp");
+    let google = NewInvite {
+        identity_provider: Some(IdentityProviderRestriction { provider: IdentityProvider::Google, tenant_id: None }),
+        ..new_invite("g.user@partner.example", "member")
+    };
+    let inv = idp.create_invite(&google, &IdempotencyKey::new()).await.unwrap();
+    let token = token_of(inv.link.as_deref().unwrap());
+    for mode in [JoinMode::SignUp, JoinMode::SignIn] {
+        let req = JoinRequest { token: token.clone(), mode, email: "g.user@partner.example".into(), password: PASSWORD.into(), name: Some("G User".into()) };
+        let e = expect_error(TeamClient::join(&t.http, t.url(), &req).await, ErrorCode::NoPermission, Some(S::IdentityProviderRequired), &[PASSWORD, &token]);
+        assert!(e.to_string().contains("signing in with Google"), "{mode:?}: {e}");
+    }
+
+    // six-roles-2fa: an invite that requires secure sign-in, which a new password account lacks.
+    let secure = t.owner("six-roles-2fa");
+    let inv = secure.create_invite(&NewInvite { require_secure_sign_in: true, ..new_invite("fresh.secure@example.com", "member") }, &IdempotencyKey::new()).await.unwrap();
+    let token = token_of(inv.link.as_deref().expect("managers see e-mailed invites' links too"));
+    let req = JoinRequest { token: token.clone(), mode: JoinMode::SignUp, email: "fresh.secure@example.com".into(), password: PASSWORD.into(), name: Some("Fresh".into()) };
+    let e = expect_error(TeamClient::join(&t.http, t.url(), &req).await, ErrorCode::NoPermission, Some(S::SecureSignInRequired), &[PASSWORD, &token]);
+    assert!(e.to_string().contains("Turn on two-factor authentication"), "says what to do: {e}");
+    assert_eq!(secure.invite(&inv.id).await.unwrap().status, InviteStatus::Pending);
+    t.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn given_a_pending_invite_when_members_fill_the_seats_before_it_is_redeemed_then_join_is_refused_with_seat_limit() {
+    let t = TestServer::start().await;
+    let preset = "admin-member-idp";
+    let c = t.owner(preset);
+    let inv = create(&c, "last.seat@harbor.example", "member").await;
+    let seats = c.me().await.unwrap().seats;
+    let limit = seats.limit.expect("this preset has a seat limit");
+    // Users of the other demo teams take every seat left.
+    let others: Vec<String> = t.accounts.iter().filter(|a| a.preset != preset).flat_map(|a| a.keys.iter().map(|k| k.email.clone())).collect();
+    for email in others.iter().take((limit - seats.members) as usize) {
+        add_member_directly(&t, &t.account(preset).id, email, "member");
+    }
+    assert_eq!(c.me().await.unwrap().seats.members, limit);
+
+    let token = token_of(inv.link.as_deref().unwrap());
+    let req = JoinRequest { token: token.clone(), mode: JoinMode::SignUp, email: "last.seat@harbor.example".into(), password: PASSWORD.into(), name: Some("Late".into()) };
+    let e = expect_error(TeamClient::join(&t.http, t.url(), &req).await, ErrorCode::SeatLimit, Some(S::SeatLimitReached), &[PASSWORD, &token]);
+    assert!(e.to_string().contains(&format!("All {limit} seats of Harbor Health are taken")), "{e}");
+    assert_eq!(c.me().await.unwrap().seats.members, limit, "nobody joined");
+    assert_eq!(c.invite(&inv.id).await.unwrap().status, InviteStatus::Pending);
     t.server.shutdown().await;
 }
 
@@ -615,7 +795,7 @@ async fn given_an_unknown_role_or_a_bad_address_when_inviting_updating_or_filter
     let e = expect_error(c.create_invite(&new_invite("x@example.com", "wizard"), &IdempotencyKey::new()).await, ErrorCode::Invalid, Some(S::UnknownRole), &k);
     assert!(e.to_string().contains("Pick one of: admin, developer, billing_manager, viewer"), "{e}");
     expect_error(c.update_member(&target, &MemberPatch { role: Some("wizard".into()), quota: None }).await, ErrorCode::Invalid, Some(S::UnknownRole), &k);
-    expect_error(c.members(&MemberQuery { q: None, role: Some("wizard".into()) }, None, None).await, ErrorCode::Invalid, Some(S::UnknownRole), &k);
+    expect_error(c.members(&MemberQuery { q: None, role: Some("wizard".into()), ..Default::default() }, None, None).await, ErrorCode::Invalid, Some(S::UnknownRole), &k);
     let e = expect_error(c.create_invite(&new_invite("not an address", "viewer"), &IdempotencyKey::new()).await, ErrorCode::Invalid, Some(S::ValidationFailed), &k);
     assert!(e.to_string().contains("email"), "names the field: {e}");
     expect_error(c.members(&MemberQuery::default(), Some(500), None).await, ErrorCode::Invalid, Some(S::ValidationFailed), &k);
@@ -817,7 +997,7 @@ async fn given_10000_members_when_all_members_is_called_then_exactly_10000_disti
     assert_eq!(invites.iter().map(|i| i.id.as_str()).collect::<HashSet<_>>().len(), 2_000);
 
     let started = Instant::now();
-    let filtered = c.all_members(&MemberQuery { q: Some("user99".into()), role: Some("member".into()) }).await.unwrap();
+    let filtered = c.all_members(&MemberQuery { q: Some("user99".into()), role: Some("member".into()), ..Default::default() }).await.unwrap();
     let filtered_in = started.elapsed();
     assert!(filtered.iter().all(|m| m.role == "member" && m.email.contains("user99")));
     assert_eq!(filtered.len(), members.iter().filter(|m| m.role == "member" && m.email.contains("user99")).count());

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::{TestServer, dead_url, token_of, within};
 use roster_core::api::{AuditAction, InviteStatus, JoinMode, JoinRequest, NewInvite};
-use roster_core::{AccountStore, ApiKey, AuditNotice, Cache, Desk, DeskEvent, ErrorCode, Http, Keychain, KeychainKind, TeamClient};
+use roster_core::{AccountStore, ApiKey, AuditNotice, Cache, Desk, DeskEvent, ErrorCode, Http, IdempotencyKey, Keychain, KeychainKind, KeyStore, TeamClient};
 use tokio::sync::broadcast;
 
 const NORTHWIND: &str = "owner-member-link";
@@ -39,6 +39,11 @@ fn in_session() -> bool {
 
 fn new_invite(email: &str, role: &str) -> NewInvite {
     NewInvite::new(email, role)
+}
+
+/// The key the UI makes for one invite the user asks for.
+fn fresh_key() -> String {
+    IdempotencyKey::new().as_str().to_string()
 }
 
 async fn join(t: &TestServer, link: &str, email: &str, name: &str) {
@@ -161,6 +166,50 @@ async fn given_accounts_when_reordering_renaming_and_removing_then_the_list_foll
     assert_eq!(s.desk.account_switch("nope", true).await.unwrap_err().code(), ErrorCode::UnknownAccount);
 }
 
+#[tokio::test]
+async fn given_a_key_saved_to_the_key_file_when_the_desk_reopens_without_roster_key_file_then_the_plain_text_banner_stays() {
+    let t = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (config, key_file) = (dir.path().join("config"), dir.path().join("keys.json"));
+    let open = |keychain: Keychain| Desk::new(AccountStore::open_in(&config, keychain).unwrap(), Cache::at(dir.path().join("cache")), t.http.clone());
+
+    // Given: ROSTER_KEY_FILE set when the account was added (Keychain::from_env's choice then).
+    let with_file = open(Keychain::file(&key_file));
+    let view = with_file.account_add(t.url(), t.key(NORTHWIND, "owner"), Some("Northwind")).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    assert_eq!(view.accounts[0].key_store, KeyStore::File { path: key_file.clone() });
+    drop(with_file);
+
+    // When: reopened with the variable unset, so new keys would go to the system keychain.
+    let service = session::unique_service("plain-text");
+    let reopened = open(Keychain::os().with_service(service.clone()));
+    let view = reopened.accounts_list().await.unwrap();
+
+    // Then: the key is still on disk in plain text, and the banner says so and what to do.
+    assert_eq!(view.keychain.kind, KeychainKind::Os);
+    assert!(view.keychain.plain_text, "{:?}", view.keychain);
+    let banner = view.keychain.banner.clone().expect("a banner");
+    let expected = format!(
+        "The API key of \"Northwind\" is still saved in plain text in {}, where it went while ROSTER_KEY_FILE was set. \
+         Re-enter it in the account settings (Re-enter key) to move it to the system keychain.",
+        key_file.display()
+    );
+    assert!(banner.ends_with(&expected), "{banner}");
+    assert!(!reopened.team_refresh(&id).await.unwrap().stale, "the key is read from where it was put");
+    if !session::required("moving the key to the keychain") {
+        return;
+    }
+    assert_eq!(banner, expected, "the keychain works here: nothing else to report");
+
+    // Re-entering the key moves it to the keychain, off the disk, and the banner goes.
+    let view = reopened.account_rekey(&id, t.key(NORTHWIND, "owner")).await.unwrap();
+    assert_eq!(view.accounts[0].key_store, KeyStore::Os { service: service.clone() });
+    assert!(!view.keychain.plain_text && view.keychain.banner.is_none(), "{:?}", view.keychain);
+    assert!(!std::fs::read_to_string(&key_file).unwrap().contains(&t.key_text(NORTHWIND, "owner")), "the plain-text copy is gone");
+    reopened.account_remove(&id).await.unwrap();
+    assert_eq!(session::search(&service).trim(), "");
+}
+
 // ----------------------------------------------------------------------- team data
 
 #[tokio::test]
@@ -183,9 +232,15 @@ async fn given_no_snapshot_when_switching_then_none_and_after_a_refresh_the_cach
     assert!(s.desk.account_switch(&bluefin, false).await.unwrap().is_none(), "the window holds it: nothing read or sent");
     assert_eq!(s.desk.accounts_list().await.unwrap().active.as_deref(), Some(bluefin.as_str()));
     let cached = s.desk.account_switch(&northwind, true).await.unwrap().expect("a cached snapshot");
-    assert!(cached.stale && cached.error.is_none());
-    assert_eq!(cached.members, fresh.members);
-    assert!(cached.fetched_at <= chrono::Utc::now());
+    // The cached view goes out as the file's own text: it must be exactly the TeamView the
+    // window got fresh, marked stale, dated when it was saved.
+    let cached: serde_json::Value = serde_json::from_str(cached.json()).unwrap();
+    let mut expected = serde_json::to_value(&fresh).unwrap();
+    expected["stale"] = true.into();
+    let saved: chrono::DateTime<chrono::Utc> = cached["fetched_at"].as_str().unwrap().parse().unwrap();
+    assert!(saved <= fresh.fetched_at && fresh.fetched_at - saved < chrono::Duration::seconds(5));
+    expected["fetched_at"] = cached["fetched_at"].clone();
+    assert_eq!(cached, expected);
     assert_eq!(s.desk.accounts_list().await.unwrap().active.as_deref(), Some(northwind.as_str()));
 }
 
@@ -220,7 +275,7 @@ async fn given_a_role_that_cannot_manage_when_refreshing_then_members_show_and_t
     assert_eq!(team.me.role, "member");
     assert!(!team.members.is_empty());
     assert!(team.audit.is_empty());
-    let e = s.desk.invite_create(&view.accounts[0].id, new_invite("x@northwind.example", "member")).await.unwrap_err();
+    let e = s.desk.invite_create(&view.accounts[0].id, new_invite("x@northwind.example", "member"), &fresh_key()).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::NoPermission, "{e}");
 }
 
@@ -304,7 +359,7 @@ async fn given_an_invite_when_created_then_the_link_is_copied_and_the_toast_says
     let s = desk(&t);
     let view = s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), None).await.unwrap();
     let id = view.accounts[0].id.clone();
-    let created = s.desk.invite_create(&id, new_invite("newcomer@northwind.example", "member")).await.unwrap();
+    let created = s.desk.invite_create(&id, new_invite("newcomer@northwind.example", "member"), &fresh_key()).await.unwrap();
     let link = created.invite.link.clone().expect("managers get the link");
     assert_eq!(created.invite.status, InviteStatus::Pending);
     if in_session() {
@@ -334,7 +389,45 @@ async fn given_an_invite_when_created_then_the_link_is_copied_and_the_toast_says
     assert_eq!(reqwest_status(&link).await, 410, "a revoked link answers 410");
 }
 
-/// What a browser opening `url` gets.
+#[tokio::test]
+async fn given_one_key_for_one_user_action_when_invite_create_is_retried_then_one_invite_exists_and_the_retry_gets_its_link() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let view = s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    // As the UI makes it (crypto.randomUUID()), once for this invite.
+    let key = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+    let invite = new_invite("retried@northwind.example", "member");
+
+    let first = s.desk.invite_create(&id, invite.clone(), key).await.unwrap();
+    let retry = s.desk.invite_create(&id, invite.clone(), key).await.unwrap();
+
+    assert_eq!(retry.invite, first.invite, "the server replays the invite it made");
+    assert!(retry.invite.link.is_some());
+    let owner = t.owner(NORTHWIND);
+    let query = roster_core::client::InviteQuery { status: None, q: Some("retried@northwind.example".into()) };
+    assert_eq!(owner.all_invites(&query).await.unwrap().len(), 1);
+    // A new key is a new action: the same address is then already invited.
+    let e = s.desk.invite_create(&id, invite, &fresh_key()).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict, "{e}");
+}
+
+#[tokio::test]
+async fn given_a_key_that_is_not_generated_when_creating_an_invite_then_invalid_and_nothing_is_sent() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+    let view = s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), None).await.unwrap();
+    let id = view.accounts[0].id.clone();
+    for garbage in ["", "1", "retry", "not a key at all, just words", &"x".repeat(300)] {
+        let e = s.desk.invite_create(&id, new_invite("keyless@northwind.example", "member"), garbage).await.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Invalid, "{garbage:?}: {e}");
+        assert!(e.to_string().contains("idempotency key"), "{e}");
+    }
+    let query = roster_core::client::InviteQuery { status: None, q: Some("keyless@northwind.example".into()) };
+    assert!(t.owner(NORTHWIND).all_invites(&query).await.unwrap().is_empty());
+}
+
+/// What a browser opening `url` gets./// What a browser opening `url` gets.
 async fn reqwest_status(url: &str) -> u16 {
     reqwest::get(url).await.expect("the join page answers").status().as_u16()
 }
@@ -361,9 +454,9 @@ async fn given_the_seat_limit_when_creating_then_the_error_says_seats_are_full()
     let team = s.desk.team_refresh(&id).await.unwrap();
     let free = team.me.seats.limit.unwrap() - team.me.seats.used;
     for n in 0..free {
-        s.desk.invite_create(&id, new_invite(&format!("seat{n}@harbor.example"), "member")).await.unwrap();
+        s.desk.invite_create(&id, new_invite(&format!("seat{n}@harbor.example"), "member"), &fresh_key()).await.unwrap();
     }
-    let e = s.desk.invite_create(&id, new_invite("one-too-many@harbor.example", "member")).await.unwrap_err();
+    let e = s.desk.invite_create(&id, new_invite("one-too-many@harbor.example", "member"), &fresh_key()).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::SeatLimit, "{e}");
 }
 
@@ -377,7 +470,7 @@ async fn given_the_active_account_when_an_invite_is_accepted_then_a_live_event_c
     let view = s.desk.account_add(t.url(), t.key(NORTHWIND, "owner"), None).await.unwrap();
     let id = view.accounts[0].id.clone();
     connected(&mut events, &id).await;
-    let created = s.desk.invite_create(&id, new_invite("ana.lima@northwind.example", "member")).await.unwrap();
+    let created = s.desk.invite_create(&id, new_invite("ana.lima@northwind.example", "member"), &fresh_key()).await.unwrap();
     join(&t, created.invite.link.as_deref().unwrap(), "ana.lima@northwind.example", "Ana Lima").await;
     let notice = next_audit(&mut events, AuditAction::InviteAccepted).await;
     assert_eq!(notice.account, id);
@@ -404,7 +497,7 @@ async fn given_the_stream_drops_when_the_server_comes_back_then_the_watcher_reco
     let view = s.desk.account_add(&url, ApiKey::from(owner_key.clone()), None).await.unwrap();
     let id = view.accounts[0].id.clone();
     connected(&mut events, &id).await;
-    let first = s.desk.invite_create(&id, new_invite("first@northwind.example", "member")).await.unwrap();
+    let first = s.desk.invite_create(&id, new_invite("first@northwind.example", "member"), &fresh_key()).await.unwrap();
     assert_eq!(next_audit(&mut events, AuditAction::InviteCreated).await.event.target.id, first.invite.id);
 
     // The server stops (the stream ends) and comes back on the same address and database;
@@ -538,4 +631,32 @@ async fn given_a_locked_keychain_when_the_demo_starts_then_it_opens_with_keys_in
     assert!(desk.team_refresh(&view.accounts[0].id).await.is_ok());
     desk.shutdown().await;
     println!("CHILD-OK");
+}
+
+#[tokio::test]
+async fn given_a_team_longer_than_a_page_and_nothing_cached_when_asking_for_its_first_page_then_the_first_members_by_name_come_marked_partial() {
+    // Given a team of 450 and no snapshot of it
+    let t = TestServer::start_seeded(roster_server::Limits::relaxed(), |db| {
+        vec![roster_server::seed::scale(db, "Long Team", "owner-member-link", 450, 5, chrono::Utc::now()).expect("seed 450 members")]
+    })
+    .await;
+    let s = desk(&t);
+    let key = ApiKey::from(t.accounts[0].keys[0].key.clone());
+    let id = s.desk.account_add(t.url(), key, None).await.unwrap().accounts[0].id.clone();
+
+    // When the window asks for the first screen
+    let first = s.desk.team_first_page(&id).await.unwrap();
+
+    // Then one page of members comes, the first ones by name, marked partial, with `me`
+    assert!(first.partial && !first.stale);
+    assert_eq!(first.me.account.name, "Long Team");
+    assert_eq!(first.members.len(), roster_core::desk::FIRST_PAGE as usize);
+    assert!(first.invites.is_empty() && first.audit.is_empty(), "invites and activity come with the whole team");
+    let whole = s.desk.team_refresh(&id).await.unwrap();
+    assert!(!whole.partial);
+    assert_eq!(whole.members.len(), 450);
+    assert_eq!(first.members, whole.members[..first.members.len()], "the first page is not the whole team's first screen");
+    // and it is not cached as if it were the team
+    let cached: serde_json::Value = serde_json::from_str(s.desk.account_switch(&id, true).await.unwrap().expect("cached").json()).unwrap();
+    assert_eq!(cached["members"].as_array().unwrap().len(), 450);
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use futures::StreamExt;
-use roster_core::api::{AuditAction, MemberPatch, NewInvite};
+use roster_core::api::{AuditAction, ErrorCode as S, HealthStatus, MemberPatch, NewInvite, Problem};
 use roster_core::client::{AuditQuery, InviteQuery};
 use roster_core::{ApiKey, Error, ErrorCode, HttpConfig, IdempotencyKey, TeamClient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -548,6 +548,68 @@ async fn given_a_redirect_when_calling_then_it_is_not_followed_and_not_json() {
     assert!(matches!(e, Error::NotJson { status: 301, .. }), "{e:?}");
     check(&e, ErrorCode::BadResponse, "Is this the right server address?", &[KEY]);
     assert_eq!(s.requests.load(Ordering::SeqCst), 1);
+}
+
+/// A problem document as the server writes it.
+fn problem_answer(status: &str, code: S, detail: &str) -> (Problem, Answer) {
+    let problem = Problem {
+        type_: format!("urn:roster:problem:{}", code.as_str()),
+        title: status[4..].to_string(),
+        status: status[..3].parse().unwrap(),
+        detail: detail.to_string(),
+        code,
+        errors: vec![],
+    };
+    let body = serde_json::to_vec(&problem).unwrap();
+    (problem, answer(status, "application/problem+json", &body))
+}
+
+#[tokio::test]
+async fn given_problem_answers_core_cannot_provoke_from_the_real_server_when_calling_then_each_maps_to_its_code_and_keeps_the_servers() {
+    // The reference server answers these only to broken requests, bodies or routes that
+    // TeamClient never sends; a proxy in front of it, or another server, may still say them.
+    let cases = [
+        ("500 Internal Server Error", S::Internal, ErrorCode::ServerError),
+        ("413 Payload Too Large", S::PayloadTooLarge, ErrorCode::Invalid),
+        ("415 Unsupported Media Type", S::UnsupportedMediaType, ErrorCode::Invalid),
+        ("405 Method Not Allowed", S::MethodNotAllowed, ErrorCode::Invalid),
+    ];
+    for (status, server_code, code) in cases {
+        let detail = format!("The server says {}: do what it says.", server_code.as_str());
+        let (problem, a) = problem_answer(status, server_code, &detail);
+        let s = canned(a).await;
+        let e = within(Duration::from_secs(5), status, client_of(&s.url, test_http_config()).me()).await.unwrap_err();
+        assert!(matches!(&e, Error::Api { problem: p, .. } if *p == problem), "{status}: {e:?}");
+        assert_eq!(e.code(), code, "{status}");
+        assert_eq!(e.server_code(), Some(server_code), "{status}");
+        assert_eq!(e.to_string(), detail, "{status}: the server's own words");
+        assert_no_secret(&e, &[KEY]);
+        // Only the server's own failure is worth repeating a read for.
+        let transient = code == ErrorCode::ServerError;
+        assert_eq!(e.is_transient(), transient, "{status}");
+        assert_eq!(s.requests.load(Ordering::SeqCst), if transient { 3 } else { 1 }, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn given_the_calls_without_a_key_when_answered_or_failing_then_no_key_is_sent_and_only_the_health_read_is_retried() {
+    let http = roster_core::Http::new(test_http_config()).unwrap();
+    let s = canned(answer("200 OK", "application/json", br#"{"status": "ok"}"#)).await;
+    assert_eq!(TeamClient::health(&http, &s.url).await.unwrap().status, HealthStatus::Ok);
+    let head = s.last_head.lock().unwrap().to_ascii_lowercase();
+    assert!(head.starts_with("get /healthz ") && !head.contains("authorization"), "{head}");
+
+    let s = canned(answer("502 Bad Gateway", "text/html", b"<h1>502 Bad Gateway</h1>")).await;
+    let e = within(Duration::from_secs(5), "health", TeamClient::health(&http, &s.url)).await.unwrap_err();
+    assert!(matches!(e, Error::Server { status: 502, .. }), "{e:?}");
+    assert_eq!(s.requests.load(Ordering::SeqCst), 3, "a read is retried");
+    let token = "a-confirmation-token-from-the-mail";
+    let e = within(Duration::from_secs(5), "confirm", TeamClient::confirm_owner_promotion(&http, &s.url, token)).await.unwrap_err();
+    assert!(matches!(e, Error::Server { status: 502, .. }), "{e:?}");
+    assert_no_secret(&e, &[token]);
+    assert_eq!(s.requests.load(Ordering::SeqCst), 4, "a confirmation is sent once: a repeat would be refused although the first took effect");
+    let head = s.last_head.lock().unwrap().to_ascii_lowercase();
+    assert!(head.starts_with("post /v1/owner-promotions/confirm ") && !head.contains("authorization"), "{head}");
 }
 
 // ---------------------------------------------------------------------------------------

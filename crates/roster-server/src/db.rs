@@ -14,7 +14,12 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::error::ApiError;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_pending_index.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_pending_index.sql"),
+    include_str!("../migrations/0003_members_by_name.sql"),
+    include_str!("../migrations/0004_join_idempotency.sql"),
+];
 
 /// Read connections: one per core is enough on the 2-core machines this runs on.
 const READERS: usize = 2;
@@ -35,6 +40,7 @@ impl Db {
              PRAGMA foreign_keys = ON;
              PRAGMA busy_timeout = 5000;",
         )?;
+        register_functions(&conn)?;
         migrate(&mut conn)?;
         let readers = (0..READERS)
             .map(|_| {
@@ -96,6 +102,13 @@ fn transact<R>(conn: &mut Connection, behavior: TransactionBehavior, f: impl FnO
 
 async fn on_blocking_thread<R: Send + 'static>(job: impl FnOnce() -> Result<R, ApiError> + Send + 'static) -> Result<R, ApiError> {
     tokio::task::spawn_blocking(job).await.map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+}
+
+/// SQL functions the schema's triggers call; only the writer writes, so only it needs them.
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("name_order", 1, flags, |ctx| Ok(roster_api::name_order(&ctx.get::<String>(0)?)))
 }
 
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

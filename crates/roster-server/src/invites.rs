@@ -19,7 +19,7 @@ use crate::mail::{self, Mail};
 use crate::members::{CallerFacts, check_limit, decode_cursor, like_pattern, page, seats, unknown_role_message};
 use crate::AppState;
 
-const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
+pub(crate) const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
 
 pub struct InviteRow {
     pub rowid: i64,
@@ -266,24 +266,38 @@ fn invite_mail<'a>(account_id: i64, account: &str, inviter: &str, role_name: &st
     }
 }
 
+/// The optional `Idempotency-Key` of `POST /v1/invites` and `POST /v1/join`.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let k = v.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| (0x21..=0x7e).contains(&b)));
+    Ok(Some(k.ok_or_else(|| ApiError::bad_request("Idempotency-Key: 1 to 255 visible ASCII characters."))?.to_string()))
+}
+
 fn request_hash(new: &NewInvite) -> Vec<u8> {
     db::sha256(&serde_json::to_string(new).unwrap_or_default())
 }
 
 pub async fn create(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Json(new): Json<NewInvite>) -> Result<Response, ApiError> {
     caller.require_manager()?;
-    let idem_key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let k = v.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| (0x21..=0x7e).contains(&b)));
-            Some(k.ok_or_else(|| ApiError::bad_request("Idempotency-Key: 1 to 255 visible ASCII characters."))?.to_string())
-        }
-    };
+    let idem_key = idempotency_key(&headers)?;
     let policy = caller.policy();
     let hash = request_hash(&new);
     let role = policy.role(&new.role).ok_or_else(|| ApiError::unprocessable(ErrorCode::UnknownRole, unknown_role_message(policy, &new.role)))?;
     if role.is_owner {
         caller.require_owner("invite someone as an owner")?;
+        // Joining applies the invite's role with nobody confirming it, so an owner-level
+        // invite would skip the confirmation this policy puts on every new owner.
+        if policy.owner_promotion_confirmation {
+            return Err(ApiError::unprocessable(
+                ErrorCode::NotAllowedByPolicy,
+                format!(
+                    "An invite cannot make someone {0} on this team. Invite them with another role, then make them {0}: the requesting owner confirms that by e-mail.",
+                    role.name
+                ),
+            ));
+        }
     }
     let role_name = role.name.clone();
     let (new, delivery, idp, days) = validate(policy, new)?;

@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::{ConnectInfo, Form, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use rusqlite::params;
 use roster_api::{Account, AuditAction, ErrorCode, IdentityProvider, InviteStatus, JoinMode, JoinRequest, Joined, UserRef};
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::audit::{self, Target};
 use crate::db::{self, OptionalRow};
 use crate::error::{ApiError, Json, Path};
-use crate::invites::{InviteRow, find_by_token, seat_limit_error};
+use crate::invites::{IDEMPOTENCY_WINDOW_HOURS, InviteRow, find_by_token, idempotency_key, seat_limit_error};
 use crate::members::seats;
 use crate::pages::{self, esc};
 use crate::{AppState, presets};
@@ -95,13 +95,75 @@ fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "This invite link is not valid. Check that you copied all of it.")
 }
 
-pub async fn redeem(st: &AppState, ip: std::net::IpAddr, req: JoinRequest) -> Result<Joined, ApiError> {
+/// The fingerprint an `Idempotency-Key` is bound to: the request without its password, so no
+/// quickly-hashed copy of a password is stored (a replay checks the password separately).
+fn request_hash(req: &JoinRequest) -> Vec<u8> {
+    let without_password = JoinRequest { password: String::new(), ..req.clone() };
+    db::sha256(&serde_json::to_string(&without_password).unwrap_or_default())
+}
+
+/// The answer an earlier join with this token and `Idempotency-Key` got, if there was one.
+/// A retry after a lost answer would otherwise find its own invite used (`410 invite_gone`).
+async fn replay(st: &AppState, req: &JoinRequest, idem_key: &str) -> Result<Option<Joined>, ApiError> {
+    let now = st.now();
+    let token = req.token.clone();
+    let key = idem_key.to_string();
+    let since = db::ts(now - chrono::Duration::hours(IDEMPOTENCY_WINDOW_HOURS));
+    let prior: Option<(Vec<u8>, String, Option<String>)> = st
+        .db
+        .read(move |tx| {
+            let Some(inv) = find_by_token(tx, &token, now)? else {
+                return Ok(None);
+            };
+            Ok(tx
+                .query_row(
+                    "SELECT j.request_hash, j.body, u.password_hash FROM join_idempotency j JOIN users u ON u.id = j.user_id
+                     WHERE j.invite_id = ?1 AND j.idem_key = ?2 AND j.created_at >= ?3",
+                    params![inv.rowid, key, since],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .opt()?)
+        })
+        .await?;
+    let Some((hash, body, password_hash)) = prior else {
+        return Ok(None);
+    };
+    if hash != request_hash(req) {
+        return Err(ApiError::unprocessable(
+            ErrorCode::IdempotencyMismatch,
+            "This Idempotency-Key was already used with a different request body. Use a new key for a new request.",
+        ));
+    }
+    // The token alone does not reveal who joined: a replay needs the joined user's password.
+    let password = req.password.clone();
+    let ok = tokio::task::spawn_blocking(move || password_hash.as_deref().is_some_and(|h| verify_password(&password, h)))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    if !ok {
+        return Err(invalid_credentials());
+    }
+    serde_json::from_str(&body).map(Some).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "That e-mail and password do not match an account. Check them, or sign up instead.")
+}
+
+/// Joins the invite's team. The flag is true when the answer is the replay of an earlier join
+/// with the same token and `idem_key`.
+pub async fn redeem(st: &AppState, ip: std::net::IpAddr, req: JoinRequest, idem_key: Option<String>) -> Result<(Joined, bool), ApiError> {
     let limits = &st.limiter.limits;
     st.limiter.take(format!("join-ip:{ip}"), limits.joins_per_minute_per_ip)?;
     if req.token.is_empty() || req.token.len() > 200 {
         return Err(not_found());
     }
     st.limiter.take(format!("join-token:{}", req.token), limits.joins_per_minute_per_token)?;
+    if let Some(k) = &idem_key {
+        if let Some(joined) = replay(st, &req, k).await? {
+            return Ok((joined, true));
+        }
+    }
+    let hash = request_hash(&req);
     let email = req.email.trim().to_string();
     let ctx = load(st, req.token.clone()).await?;
     if let Some(e) = gone(&ctx.invite, &ctx.account.name).or_else(|| provider_error(&ctx.invite)) {
@@ -151,11 +213,7 @@ pub async fn redeem(st: &AppState, ip: std::net::IpAddr, req: JoinRequest) -> Re
                 .await
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             if !ok {
-                return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    ErrorCode::InvalidCredentials,
-                    "That e-mail and password do not match an account. Check them, or sign up instead.",
-                ));
+                return Err(invalid_credentials());
             }
             Credential::Existing(uid, method)
         }
@@ -236,12 +294,22 @@ pub async fn redeem(st: &AppState, ip: std::net::IpAddr, req: JoinRequest) -> Re
                 json!({"role": inv.invite.role, "user_id": user.id, "name": user.name}),
                 now,
             )?;
-            Ok((Joined { account, user, role: inv.invite.role }, vec![ev]))
+            let joined = Joined { account, user, role: inv.invite.role };
+            if let Some(k) = &idem_key {
+                let since = db::ts(now - chrono::Duration::hours(IDEMPOTENCY_WINDOW_HOURS));
+                tx.execute("DELETE FROM join_idempotency WHERE created_at < ?1", [&since])?;
+                let body = serde_json::to_string(&joined).map_err(|e| ApiError::internal(e.to_string()))?;
+                tx.execute(
+                    "INSERT INTO join_idempotency (invite_id, idem_key, request_hash, user_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![inv.rowid, k, hash, user_id, body, now_s],
+                )?;
+            }
+            Ok((joined, vec![ev]))
         })
         .await?;
     st.publish(events);
     tracing::info!(account = %joined.account.id, user = %joined.user.id, "invite redeemed");
-    Ok(joined)
+    Ok((joined, false))
 }
 
 enum Credential {
@@ -249,8 +317,19 @@ enum Credential {
     Existing(i64, String),
 }
 
-pub async fn join_json(State(st): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Json(req): Json<JoinRequest>) -> Result<axum::Json<Joined>, ApiError> {
-    Ok(axum::Json(redeem(&st, addr.ip(), req).await?))
+pub async fn join_json(
+    State(st): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(req): Json<JoinRequest>,
+) -> Result<Response, ApiError> {
+    let idem_key = idempotency_key(&headers)?;
+    let (joined, replayed) = redeem(&st, addr.ip(), req, idem_key).await?;
+    let mut res = axum::Json(joined).into_response();
+    if replayed {
+        res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(res)
 }
 
 pub async fn page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
@@ -322,8 +401,8 @@ pub async fn submit(State(st): State<AppState>, ConnectInfo(addr): ConnectInfo<S
         password: form.password.unwrap_or_default(),
         name: form.name,
     };
-    match redeem(&st, addr.ip(), req).await {
-        Ok(j) => {
+    match redeem(&st, addr.ip(), req, None).await {
+        Ok((j, _)) => {
             let role = presets::find(&j.account.preset).and_then(|p| p.policy.role(&j.role)).map_or(j.role.clone(), |r| r.name.clone());
             pages::page(
                 StatusCode::OK,

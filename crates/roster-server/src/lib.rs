@@ -29,9 +29,9 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use chrono::{DateTime, Utc};
-use roster_api::{AuditEvent, ErrorCode};
+use roster_api::{AuditEvent, ErrorCode, Health, HealthStatus};
 use tokio::sync::broadcast;
 
 pub use db::Db;
@@ -117,7 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(members::me))
         .route("/roles", get(members::roles))
         .route("/members", get(members::list))
-        .route("/members/me", get(members::get).patch(members::update).delete(members::leave))
+        .route("/members/me", delete(members::leave))
         .route("/members/{user_id}", get(members::get).patch(members::update).delete(members::remove))
         .route("/invites", get(invites::list).post(invites::create))
         .route("/invites/{id}", get(invites::get))
@@ -131,7 +131,7 @@ pub fn router(state: AppState) -> Router {
         .route("/join", post(join::join_json));
 
     Router::new()
-        .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route("/healthz", get(|| async { axum::Json(Health { status: HealthStatus::Ok }) }))
         .route("/openapi.yaml", get(|| async { ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI_YAML) }))
         .route("/join/{token}", get(join::page).post(join::submit))
         .route("/confirm-owner/{token}", get(promotions::page).post(promotions::submit))

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use rusqlite::{Transaction, params};
-use roster_api::{ErrorCode, Me, Member, MemberPatch, MemberUpdate, Page, Role, Seats, SignInMethod, TeamPolicy, AuditAction};
+use roster_api::{ErrorCode, Me, Member, MemberPatch, MemberSort, MemberUpdate, Page, Role, Seats, SignInMethod, TeamPolicy, AuditAction};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -193,13 +193,15 @@ pub fn page<T>(mut rows: Vec<(i64, T)>, limit: usize) -> Page<T> {
 pub struct ListQuery {
     q: Option<String>,
     role: Option<String>,
+    #[serde(default)]
+    sort: MemberSort,
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
 pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Query<ListQuery>) -> Result<axum::Json<Page<Member>>, ApiError> {
     let limit = check_limit(query.limit)?;
-    let after = decode_cursor(query.cursor.as_deref())?.unwrap_or(0);
+    let after = ListCursor::decode(query.sort, query.cursor.as_deref())?;
     if let Some(role) = &query.role {
         if caller.policy().role(role).is_none() {
             return Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UnknownRole, unknown_role_message(caller.policy(), role)));
@@ -211,20 +213,69 @@ pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Quer
     let page = st
         .db
         .read(move |tx| {
-            let mut st = tx.prepare_cached(&format!(
-                "SELECT {MEMBER_COLUMNS} FROM memberships m JOIN users u ON u.id = m.user_id
-                 WHERE m.account_id = ?1 AND m.id > ?2 AND (?3 IS NULL OR m.role = ?3)
-                   AND (?4 IS NULL OR u.email LIKE ?4 ESCAPE '\\' OR u.name LIKE ?4 ESCAPE '\\')
-                 ORDER BY m.id LIMIT ?5"
-            ))?;
-            let rows = st
-                .query_map(params![account_id, after, query.role, pattern, limit as i64 + 1], |r| member_row(r, view))?
-                .map(|r| r.map(|m| (m.membership_id, m.member)))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(page(rows, limit))
+            const FILTERS: &str = "(?3 IS NULL OR m.role = ?3) AND (?4 IS NULL OR u.email LIKE ?4 ESCAPE '\\' OR u.name LIKE ?4 ESCAPE '\\')";
+            let select = format!("SELECT {MEMBER_COLUMNS}, m.name_key FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = ?1 AND {FILTERS}");
+            let row = |r: &rusqlite::Row<'_>| Ok((member_row(r, view)?, r.get::<_, String>(10)?));
+            let lim = limit as i64 + 1;
+            let mut rows = match &after {
+                ListCursor::Joined(id) => tx
+                    .prepare_cached(&format!("{select} AND m.id > ?2 ORDER BY m.id LIMIT ?5"))?
+                    .query_map(params![account_id, id, query.role, pattern, lim], row)?
+                    .collect::<Result<Vec<_>, _>>()?,
+                // (name_key, id) is unique, so a page boundary never splits or repeats a name.
+                ListCursor::Name(key, id) => tx
+                    .prepare_cached(&format!("{select} AND (m.name_key, m.id) > (?6, ?2) ORDER BY m.name_key, m.id LIMIT ?5"))?
+                    .query_map(params![account_id, id, query.role, pattern, lim, key], row)?
+                    .collect::<Result<Vec<_>, _>>()?,
+            };
+            let next_cursor = if rows.len() > limit {
+                rows.truncate(limit);
+                rows.last().map(|(m, key)| ListCursor::after(query.sort, m.membership_id, key))
+            } else {
+                None
+            };
+            Ok(Page { data: rows.into_iter().map(|(m, _)| m.member).collect(), next_cursor })
         })
         .await?;
     Ok(axum::Json(page))
+}
+
+/// Where a members page starts, in the order asked for.
+enum ListCursor {
+    Joined(i64),
+    Name(String, i64),
+}
+
+impl ListCursor {
+    fn decode(sort: MemberSort, cursor: Option<&str>) -> Result<ListCursor, ApiError> {
+        match sort {
+            MemberSort::Joined => Ok(ListCursor::Joined(decode_cursor(cursor)?.unwrap_or(0))),
+            MemberSort::Name => {
+                let Some(c) = cursor else { return Ok(ListCursor::Name(String::new(), 0)) };
+                use base64::Engine;
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(c)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .and_then(|s| {
+                        let (id, key) = s.strip_prefix("n1:")?.split_once(':')?;
+                        Some(ListCursor::Name(key.to_string(), id.parse().ok()?))
+                    })
+                    .ok_or_else(|| ApiError::bad_request("cursor: not a cursor this server issued for sort=name; start again without it."))
+            }
+        }
+    }
+
+    /// The cursor of the page after the member `id` with name key `key`.
+    fn after(sort: MemberSort, id: i64, key: &str) -> String {
+        match sort {
+            MemberSort::Joined => encode_cursor(id),
+            MemberSort::Name => {
+                use base64::Engine;
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("n1:{id}:{key}"))
+            }
+        }
+    }
 }
 
 pub async fn get(State(st): State<AppState>, caller: Caller, Path(user_id): Path<String>) -> Result<axum::Json<Member>, ApiError> {

@@ -222,13 +222,13 @@ fn in_date_order(tx: &Transaction<'_>, account: i64) -> rusqlite::Result<()> {
         ),
         ("audit", "account_id, action, actor_user_id, target_kind, target_id, target_email, details, created_at"),
     ];
+    // Only the names from TABLES are spliced in (SQL cannot bind a table or column name);
+    // the account id is bound like every value.
     for (table, cols) in TABLES {
-        tx.execute_batch(&format!(
-            "CREATE TEMP TABLE seed_sort AS SELECT * FROM {table} WHERE account_id = {account};
-             DELETE FROM {table} WHERE account_id = {account};
-             INSERT INTO {table} ({cols}) SELECT {cols} FROM seed_sort ORDER BY created_at, id;
-             DROP TABLE seed_sort;"
-        ))?;
+        tx.execute(&format!("CREATE TEMP TABLE seed_sort AS SELECT * FROM {table} WHERE account_id = ?1"), [account])?;
+        tx.execute(&format!("DELETE FROM {table} WHERE account_id = ?1"), [account])?;
+        tx.execute(&format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM seed_sort ORDER BY created_at, id"), [])?;
+        tx.execute("DROP TABLE seed_sort", [])?;
     }
     Ok(())
 }

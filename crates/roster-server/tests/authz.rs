@@ -28,30 +28,35 @@ enum Need {
     Manager,
     /// A manager whose role `is_owner` (granting/taking an owner role, removing an owner).
     OwnerManager,
+    /// An invite with an owner-level role: an owner manager's, and nobody's at all where the
+    /// policy confirms new owners (joining would make an owner without that confirmation).
+    OwnerInvite(&'static TeamPolicy),
 }
 
-/// The outcome the catalog says `role` gets: the success status, or 403 with its code.
-fn expected(role: &Role, need: Need, success: u16) -> Result<u16, &'static str> {
+/// The outcome the catalog and policy say `role` gets: the success status, or the refusal's
+/// status and code.
+fn expected(role: &Role, need: Need, success: u16) -> Result<u16, (u16, &'static str)> {
     match need {
         Need::Anyone => Ok(success),
         Need::Manager if role.manages_team => Ok(success),
-        Need::Manager => Err("forbidden"),
-        Need::OwnerManager if !role.manages_team => Err("forbidden"),
-        Need::OwnerManager if !role.is_owner => Err("owner_only"),
-        Need::OwnerManager => Ok(success),
+        Need::Manager => Err((403, "forbidden")),
+        Need::OwnerManager | Need::OwnerInvite(_) if !role.manages_team => Err((403, "forbidden")),
+        Need::OwnerManager | Need::OwnerInvite(_) if !role.is_owner => Err((403, "owner_only")),
+        Need::OwnerInvite(policy) if policy.owner_promotion_confirmation => Err((422, "not_allowed_by_policy")),
+        Need::OwnerManager | Need::OwnerInvite(_) => Ok(success),
     }
 }
 
 /// Asserts `res` matches the expectation; true when the call was expected to succeed.
 #[track_caller]
-fn check(res: &Res, exp: Result<u16, &'static str>, what: &str) -> bool {
+fn check(res: &Res, exp: Result<u16, (u16, &'static str)>, what: &str) -> bool {
     match exp {
         Ok(status) => {
             assert_eq!(res.status.as_u16(), status, "{what}: expected {status}, got {}: {}", res.status, res.text);
             true
         }
-        Err(code) => {
-            assert_eq!(res.status.as_u16(), 403, "{what}: expected 403 {code}, got {}: {}", res.status, res.text);
+        Err((status, code)) => {
+            assert_eq!(res.status.as_u16(), status, "{what}: expected {status} {code}, got {}: {}", res.status, res.text);
             assert_eq!(res.code(), code, "{what}: {}", res.text);
             false
         }
@@ -94,14 +99,21 @@ impl<'a> Team<'a> {
         self.roles.iter().find(|r| !r.is_owner && r.id != not).map_or(not.to_string(), |r| r.id.clone())
     }
 
-    /// A new member with `role`: invited by the owner-level key and joined by sign-up.
+    /// A new member with `role`: invited by the owner-level key and joined by sign-up. Where
+    /// the policy confirms new owners, an owner joins with the plain role and is promoted.
     async fn fresh_member(&self, role: &str) -> String {
+        let promoted = self.role(role).is_owner && self.policy.owner_promotion_confirmation;
+        let invited_as = if promoted { self.plain_role() } else { role.to_string() };
         let email = unique_email(self.preset);
-        let inv = self.t.invite(&self.owner_key, &email, role).await;
+        let inv = self.t.invite(&self.owner_key, &email, &invited_as).await;
         let link = inv["link"].as_str().expect("managers get the link").to_string();
         let joined = self.t.join_sign_up(&link, &email, "Throw Away").await.ok();
-        assert_eq!(joined["role"], role);
-        joined["user"]["id"].as_str().unwrap().to_string()
+        assert_eq!(joined["role"], invited_as.as_str());
+        let user_id = joined["user"]["id"].as_str().unwrap().to_string();
+        if promoted {
+            self.t.make_owner(&self.owner_key, &user_id, role).await;
+        }
+        user_id
     }
 
     /// A new pending invite with `role`, created by the owner-level key.
@@ -263,7 +275,7 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
     // --- POST /v1/invites: an owner-level role.
     let email = unique_email(p);
     let res = t.post("/v1/invites", key, json!({"email": email, "role": owner_role})).await;
-    if check(&res, expected(role, Need::OwnerManager, 201), &what("POST /v1/invites owner role")) {
+    if check(&res, expected(role, Need::OwnerInvite(team.policy), 201), &what("POST /v1/invites owner role")) {
         team.drop_invite(res.json["id"].as_str().unwrap()).await;
     } else {
         let found = t.all(&format!("/v1/invites?q={email}"), &team.owner_key).await;
@@ -308,8 +320,8 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
             assert!(ctype.starts_with("text/event-stream"), "{}: content-type {ctype}", what("GET /v1/events"));
             drop(resp);
         }
-        Err(code) => {
-            assert_eq!(status, 403, "{}", what("GET /v1/events"));
+        Err((s, code)) => {
+            assert_eq!(status, s, "{}", what("GET /v1/events"));
             assert!(ctype.starts_with("application/problem+json"), "{ctype}");
             let body: Value = resp.json().await.unwrap();
             assert_eq!(body["code"], code);
@@ -342,8 +354,8 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
             Ok(_) => {
                 res.expect(404, "not_found");
             }
-            Err(code) => {
-                res.expect(403, code);
+            Err((status, code)) => {
+                res.expect(status, code);
             }
         }
     }

@@ -1,8 +1,8 @@
 //! Bad input never gets a 5xx, and always a problem+json with the right status and code:
 //! malformed and wrongly shaped bodies, media types, body size, unknown roles, paging
 //! parameters, e-mails, policy limits, unknown paths, methods and ids; idempotent invite
-//! creation (replay, mismatch, expiry, concurrency); rate limits; and a deterministic fuzz
-//! of every JSON endpoint.
+//! creation (replay, mismatch, expiry, concurrency) and joins; rate limits; and a
+//! deterministic fuzz of every JSON endpoint.
 
 mod common;
 
@@ -474,6 +474,9 @@ async fn given_an_unknown_path_or_method_then_404_or_405_problem() {
         (Method::POST, "/v1/me"),
         (Method::DELETE, "/v1/roles"),
         (Method::PUT, "/v1/members/usr_x"),
+        // `me` only means the caller for leaving; it is not a user id to read or change.
+        (Method::GET, "/v1/members/me"),
+        (Method::PATCH, "/v1/members/me"),
         (Method::POST, "/v1/members"),
         (Method::DELETE, "/v1/invites"),
         (Method::PATCH, "/v1/invites/inv_x"),
@@ -590,6 +593,75 @@ async fn given_an_idempotency_key_when_the_same_invite_is_posted_twice_then_the_
     assert!(res.headers.get("idempotent-replayed").is_none());
     assert_ne!(res.json["id"], first.json["id"]);
     assert_eq!(t.all(&format!("/v1/invites?q={later}"), &owner).await.len(), 1);
+    t.server.shutdown().await;
+}
+
+async fn join_idem(t: &TestServer, idem: &str, body: &Value) -> Res {
+    t.call_with(Method::POST, "/v1/join", None, Some(body), &[("idempotency-key", idem)]).await
+}
+
+#[tokio::test]
+async fn given_an_idempotency_key_when_a_join_is_retried_then_the_first_answer_is_replayed_to_the_same_credentials_only() {
+    let t = TestServer::start().await;
+    let p = "link-email-quotas";
+    let owner = t.owner(p);
+    let email = unique_email("join-idem");
+    let inv = t.invite(&owner, &email, "member").await;
+    let body = json!({"token": token_of(inv["link"].as_str().unwrap()), "mode": "sign_up", "email": email, "name": "Retry Ana", "password": "correct horse battery"});
+    let first = join_idem(&t, "join-ana-1", &body).await;
+    assert_eq!(first.status.as_u16(), 200, "{}", first.text);
+    assert!(first.headers.get("idempotent-replayed").is_none(), "a first answer is not a replay");
+
+    // The answer was lost; the retry with the same key gets it again and joins nobody twice.
+    let second = join_idem(&t, "join-ana-1", &body).await;
+    assert_eq!(second.status.as_u16(), 200, "{}", second.text);
+    assert_eq!(second.text, first.text, "a replay is byte-identical");
+    assert_eq!(second.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert!(second.content_type().starts_with("application/json"));
+    assert_eq!(t.all(&format!("/v1/members?q={email}"), &owner).await.len(), 1);
+    let accepted = t.all("/v1/audit?action=invite_accepted", &owner).await;
+    assert_eq!(accepted.iter().filter(|e| e["target"]["email"] == email.as_str()).count(), 1, "one invite_accepted event");
+
+    // Without the key, or with another one, the retry finds its invite used.
+    problem(&t.call(Method::POST, "/v1/join", None, Some(&body)).await, 410, "invite_gone");
+    problem(&join_idem(&t, "join-ana-2", &body).await, 410, "invite_gone");
+    // The token and key alone do not show who joined: the password must be the user's.
+    let mut wrong = body.clone();
+    wrong["password"] = json!("not the password at all");
+    let res = join_idem(&t, "join-ana-1", &wrong).await;
+    problem(&res, 401, "invalid_credentials");
+    assert!(!res.text.contains("Retry Ana"), "{}", res.text);
+    // Same key, another body.
+    let mut renamed = body.clone();
+    renamed["name"] = json!("Someone Else");
+    problem(&join_idem(&t, "join-ana-1", &renamed).await, 422, "idempotency_mismatch");
+    let mut signing_in = body.clone();
+    signing_in["mode"] = json!("sign_in");
+    problem(&join_idem(&t, "join-ana-1", &signing_in).await, 422, "idempotency_mismatch");
+
+    // Keys belong to one invite: the same key on another team's invite is a new join (signing in).
+    let other = t.owner("owner-member-link");
+    let inv = t.invite(&other, &email, "member").await;
+    let sign_in = json!({"token": token_of(inv["link"].as_str().unwrap()), "mode": "sign_in", "email": email, "password": "correct horse battery"});
+    let fresh = join_idem(&t, "join-ana-1", &sign_in).await;
+    assert_eq!(fresh.status.as_u16(), 200, "{}", fresh.text);
+    assert!(fresh.headers.get("idempotent-replayed").is_none());
+    assert_eq!(fresh.json["account"]["preset"], "owner-member-link");
+    let again = join_idem(&t, "join-ana-1", &sign_in).await;
+    assert_eq!((again.status.as_u16(), again.text.as_str()), (200, fresh.text.as_str()));
+
+    // A malformed key is refused before anything happens.
+    let email = unique_email("join-idem");
+    let inv = t.invite(&owner, &email, "member").await;
+    let body = json!({"token": token_of(inv["link"].as_str().unwrap()), "mode": "sign_up", "email": email, "name": "Bad Key", "password": "correct horse battery"});
+    let res = raw(&t, Method::POST, "/v1/join", None, Some("application/json"), body.to_string(), &[("idempotency-key", HeaderValue::from_static("has space"))]).await;
+    problem(&res, 400, "validation_failed");
+    assert!(t.all(&format!("/v1/members?q={email}"), &owner).await.is_empty());
+    join_idem(&t, "join-bad-1", &body).await.ok();
+
+    // After 24 hours the key is forgotten: the retry is an ordinary one.
+    t.server.clock.advance(chrono::Duration::hours(25));
+    problem(&join_idem(&t, "join-bad-1", &body).await, 410, "invite_gone");
     t.server.shutdown().await;
 }
 
@@ -942,7 +1014,7 @@ async fn given_hundreds_of_random_bodies_on_every_json_endpoint_then_never_a_5xx
                 rng.pick(&[None, Some("text/plain"), Some("application/json; charset=utf-8"), Some("application/merge-patch+json")])
             };
             let mut headers = Vec::new();
-            if path == "/v1/invites" && rng.chance(20) {
+            if (path == "/v1/invites" || path == "/v1/join") && rng.chance(20) {
                 headers.push(("idempotency-key", HeaderValue::from_str(&format!("fuzz-{}", rng.below(5))).unwrap()));
             }
             let public = path.starts_with("/v1/join") || path.starts_with("/v1/owner-promotions/confirm");

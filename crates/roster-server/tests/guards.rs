@@ -278,6 +278,38 @@ async fn given_an_admin_who_is_not_an_owner_when_they_touch_ownership_then_it_is
 }
 
 #[tokio::test]
+async fn given_each_preset_when_an_owner_invites_someone_as_owner_then_only_a_policy_that_confirms_new_owners_refuses_it() {
+    let t = TestServer::start().await;
+    for preset in presets() {
+        let owner = t.owner(preset);
+        let policy = me(&t, &owner).await["policy"].clone();
+        let owner_role = t.policy_roles(preset).into_iter().find(|r| r.is_owner).unwrap().id;
+        let email = format!("new.owner@{preset}.example");
+        let res = t.post("/v1/invites", &owner, json!({"email": email, "role": owner_role})).await;
+        if policy["owner_promotion_confirmation"] == true {
+            // Joining would make an owner nobody confirmed: the invite is refused, and the
+            // answer names the way that is left.
+            let res = res.expect(422, "not_allowed_by_policy");
+            let detail = res.json["detail"].as_str().unwrap();
+            assert!(detail.contains("another role") && detail.contains("confirm"), "{preset}: {detail}");
+            assert!(t.all(&format!("/v1/invites?q={email}"), &owner).await.is_empty(), "{preset}: a refused invite must not exist");
+            assert!(t.outbox(&email).is_empty(), "{preset}: a refused invite sends no mail");
+            // That way works: a plain invite, then a promotion the owner confirms by mail.
+            let inv = t.invite(&owner, &email, policy["default_role"].as_str().unwrap()).await;
+            let joined = t.join_sign_up(inv["link"].as_str().unwrap(), &email, "New Owner").await.ok();
+            let uid = joined["user"]["id"].as_str().unwrap();
+            t.make_owner(&owner, uid, &owner_role).await;
+            assert_eq!(t.get(&format!("/v1/members/{uid}"), &owner).await.ok()["role"], owner_role.as_str(), "{preset}");
+        } else {
+            assert_eq!(res.status.as_u16(), 201, "{preset}: {}", res.text);
+            let id = res.json["id"].as_str().unwrap();
+            t.post(&format!("/v1/invites/{id}/revoke"), &owner, json!({})).await.ok();
+        }
+    }
+    t.server.shutdown().await;
+}
+
+#[tokio::test]
 async fn given_confirmation_is_required_when_an_owner_promotes_a_member_then_the_role_changes_only_after_the_mailed_link_is_confirmed_once() {
     let t = TestServer::start().await;
     let preset = "six-roles-2fa";

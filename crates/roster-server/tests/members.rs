@@ -163,6 +163,54 @@ async fn given_a_thousand_member_team_when_every_page_is_walked_then_each_member
 }
 
 #[tokio::test]
+async fn given_a_big_team_when_its_pages_are_walked_by_name_then_each_member_comes_once_in_the_clients_order() {
+    let t = TestServer::start().await;
+    let big = roster_server::seed::scale(&t.server.db, "Big", "owner-member-link", 1000, 0, chrono::Utc::now()).unwrap();
+    let owner = big.keys[0].key.clone();
+    // One who joins after seeding, named to sort first: the order holds for every membership.
+    let inv = t.invite(&owner, "late@example.com", "member").await;
+    join_json(&t, &link_token(&inv), "sign_up", "late@example.com", "a long enough password", Some("Aaron 2")).await.ok();
+
+    let by_join = t.all("/v1/members", &owner).await;
+    let key = |m: &Value| roster_api::name_order(roster_api::listed_name(m["name"].as_str().unwrap(), m["email"].as_str().unwrap()));
+    let mut expected: Vec<(String, String)> = by_join.iter().map(|m| (key(m), m["user_id"].as_str().unwrap().to_string())).collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0)); // stable: ties keep join order
+    let expected: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
+
+    let mut walked = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/members?sort=name&limit=37&cursor={c}"),
+            None => "/v1/members?sort=name&limit=37".to_string(),
+        };
+        let page = t.get(&path, &owner).await.ok();
+        walked.extend(page["data"].as_array().unwrap().iter().map(|m| m["user_id"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(walked.len(), 1001);
+    assert_eq!(walked, expected, "sort=name pages are not the client's order");
+    let first = t.get("/v1/members?sort=name&limit=1", &owner).await.ok();
+    assert_eq!(first["data"][0]["name"], "Aaron 2", "a member who joined later is not in name order");
+
+    // Filters and search page in name order too.
+    let members = t.all("/v1/members?sort=name&role=member", &owner).await;
+    assert_eq!(members.len(), 1000);
+    assert!(members.windows(2).all(|w| key(&w[0]) <= key(&w[1])));
+
+    // A cursor belongs to the order that issued it.
+    let by_name_cursor = t.get("/v1/members?sort=name&limit=5", &owner).await.ok()["next_cursor"].as_str().unwrap().to_string();
+    let by_join_cursor = t.get("/v1/members?limit=5", &owner).await.ok()["next_cursor"].as_str().unwrap().to_string();
+    t.get(&format!("/v1/members?cursor={by_name_cursor}"), &owner).await.expect(400, "validation_failed");
+    t.get(&format!("/v1/members?sort=name&cursor={by_join_cursor}"), &owner).await.expect(400, "validation_failed");
+    t.get("/v1/members?sort=height", &owner).await.expect(400, "validation_failed");
+    t.server.shutdown().await;
+}
+
+#[tokio::test]
 async fn given_many_invites_when_their_pages_are_walked_then_they_come_newest_first_without_gaps_or_repeats() {
     let t = TestServer::start().await;
     // API-made invites, one a second apart.

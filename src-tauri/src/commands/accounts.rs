@@ -1,7 +1,7 @@
 //! The account list. The key crosses IPC only into `account_add` and `account_rekey`, and
 //! becomes an `ApiKey` (redacting, not serialisable) at once.
 
-use roster_core::{AccountsView, ApiKey, AppError, Desk, KeyReport, TeamView};
+use roster_core::{AccountsView, ApiKey, AppError, CachedView, Desk, KeyReport};
 use tauri::State;
 
 #[tauri::command]
@@ -24,8 +24,9 @@ pub async fn account_remove(desk: State<'_, Desk>, id: String) -> Result<Account
     desk.account_remove(&id).await.map_err(AppError::from)
 }
 
+/// The cached view goes out as the cache file's own JSON (a `TeamView`, `stale`).
 #[tauri::command]
-pub async fn account_switch(desk: State<'_, Desk>, id: String, want_cached: bool) -> Result<Option<TeamView>, AppError> {
+pub async fn account_switch(desk: State<'_, Desk>, id: String, want_cached: bool) -> Result<Option<CachedView>, AppError> {
     desk.account_switch(&id, want_cached).await.map_err(AppError::from)
 }
 

@@ -5,9 +5,10 @@ use roster_core::flows::BulkReport;
 use roster_core::{AppError, CopiedMessage, Desk, InviteCreated};
 use tauri::State;
 
+/// `idempotency_key`: made by the UI once per invite the user asks for, reused when they retry it.
 #[tauri::command]
-pub async fn invite_create(desk: State<'_, Desk>, id: String, invite: NewInvite) -> Result<InviteCreated, AppError> {
-    desk.invite_create(&id, invite).await.map_err(AppError::from)
+pub async fn invite_create(desk: State<'_, Desk>, id: String, invite: NewInvite, idempotency_key: String) -> Result<InviteCreated, AppError> {
+    desk.invite_create(&id, invite, &idempotency_key).await.map_err(AppError::from)
 }
 
 #[tauri::command]

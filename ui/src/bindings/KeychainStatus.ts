@@ -8,7 +8,8 @@ import type { KeychainKind } from "./KeychainKind";
  */
 export type KeychainStatus = { kind: KeychainKind, 
 /**
- * Keys sit on disk in plain text.
+ * Keys sit on disk in plain text: new ones go to the file store, or some account's key
+ * is still there from when `ROSTER_KEY_FILE` was set.
  */
 plain_text: boolean, 
 /**

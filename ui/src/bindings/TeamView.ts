@@ -38,4 +38,9 @@ stale: boolean,
 /**
  * Why the refresh failed, when cached data is shown instead.
  */
-error: AppError | null, };
+error: AppError | null, 
+/**
+ * Only the first page of members (by name) and no invites or activity yet: the first
+ * screen of a team nothing was cached for, shown while `team_refresh` fetches the rest.
+ */
+partial: boolean, };

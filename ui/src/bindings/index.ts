@@ -18,6 +18,8 @@ export type { CopyOutcome } from "./CopyOutcome";
 export type { Delivery } from "./Delivery";
 export type { ErrorCode } from "./ErrorCode";
 export type { FieldError } from "./FieldError";
+export type { Health } from "./Health";
+export type { HealthStatus } from "./HealthStatus";
 export type { IdentityProvider } from "./IdentityProvider";
 export type { IdentityProviderRestriction } from "./IdentityProviderRestriction";
 export type { Invite } from "./Invite";

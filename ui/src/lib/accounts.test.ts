@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dropIndex, initials, move, railOrder, safeColour, serverHost, textOn } from "./accounts";
+import { dropIndex, initials, keyRemoval, keyWarning, keychainBannerKind, move, railLabel, railOrder, safeColour, serverHost, textOn } from "./accounts";
 import type { SavedAccount } from "../contract";
 
 describe("initials", () => {
@@ -48,5 +48,34 @@ describe("reorder", () => {
     expect(serverHost("https://api.example.com/v1")).toBe("api.example.com");
     expect(serverHost("http://127.0.0.1:8080")).toBe("127.0.0.1:8080");
     expect(serverHost("nope")).toBe("nope");
+  });
+});
+
+describe("where the key is kept", () => {
+  const account = (key_store: SavedAccount["key_store"]) =>
+    ({ label: "Northwind", role_name: "Owner", user_email: "ana@northwind.example", key_store }) as SavedAccount;
+  const inFile = account({ kind: "file", path: "/home/ana/keys.json" });
+  const inKeychain = account({ kind: "os", service: "roster" });
+
+  it("a key in the plain-text file is flagged, one in the keychain or memory is not", () => {
+    expect(keyWarning(inFile)).toBe("key saved in plain text");
+    expect(keyWarning(inKeychain)).toBeNull();
+    expect(keyWarning(account({ kind: "memory" }))).toBeNull();
+  });
+  it("the rail names the warning with the account, before the shortcut", () => {
+    expect(railLabel(inFile, 0, "Ctrl")).toBe("Northwind — Owner as ana@northwind.example · key saved in plain text · Ctrl+1");
+    expect(railLabel(inKeychain, 1, "⌘")).toBe("Northwind — Owner as ana@northwind.example · ⌘+2");
+    expect(railLabel(inKeychain, 9, "Ctrl")).toBe("Northwind — Owner as ana@northwind.example");
+  });
+  it("removing says where the key is deleted from", () => {
+    expect(keyRemoval(inKeychain.key_store)).toBe("deletes its API key from your keychain");
+    expect(keyRemoval(inFile.key_store)).toBe("deletes its API key from the plain-text key file /home/ana/keys.json");
+    expect(keyRemoval({ kind: "memory" })).toBe("drops its API key, which it kept in memory only");
+  });
+  it("the keychain banner warns unless every key is in the OS keychain", () => {
+    expect(keychainBannerKind({ kind: "os", plain_text: false, banner: "The keychain is locked" })).toBe("info");
+    expect(keychainBannerKind({ kind: "os", plain_text: true, banner: "still saved in plain text" })).toBe("warn");
+    expect(keychainBannerKind({ kind: "file", plain_text: true, banner: "x" })).toBe("warn");
+    expect(keychainBannerKind({ kind: "memory", plain_text: false, banner: "x" })).toBe("warn");
   });
 });

@@ -1,6 +1,6 @@
 // How an account looks in the rail, and reordering it.
 
-import type { SavedAccount } from "../contract";
+import type { KeychainStatus, KeyStore, SavedAccount } from "../contract";
 
 /** Two letters for the rail: "Northwind Labs" → "NL", "acme" → "AC", "Acme (member)" → "AM". */
 export function initials(label: string): string {
@@ -64,4 +64,33 @@ export function serverHost(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** A few words wherever the account is shown when its key sits on disk in plain text (the opt-in key file); else null. */
+export function keyWarning(a: SavedAccount): string | null {
+  return a.key_store.kind === "file" ? "key saved in plain text" : null;
+}
+
+/** The rail badge's tooltip and accessible name: who, the key warning, the shortcut. */
+export function railLabel(a: SavedAccount, index: number, mod: string): string {
+  const warning = keyWarning(a);
+  const shortcut = index < 9 ? ` · ${mod}+${index + 1}` : "";
+  return `${a.label} — ${a.role_name} as ${a.user_email}${warning ? ` · ${warning}` : ""}${shortcut}`;
+}
+
+/** What removing an account does to its key, where that key really is ("Roster forgets this account and …"). */
+export function keyRemoval(store: KeyStore): string {
+  switch (store.kind) {
+    case "os":
+      return "deletes its API key from your keychain";
+    case "file":
+      return `deletes its API key from the plain-text key file ${store.path}`;
+    case "memory":
+      return "drops its API key, which it kept in memory only";
+  }
+}
+
+/** The keychain banner warns while keys are, or would be, anywhere but the OS keychain. */
+export function keychainBannerKind(status: KeychainStatus): "info" | "warn" {
+  return status.kind === "os" && !status.plain_text ? "info" : "warn";
 }

@@ -71,9 +71,18 @@ describe("non-owner managers and non-managers", () => {
 
 describe("invite roles and owner confirmation", () => {
   it("an owner may invite any role; the default is preselected", () => {
-    const ctx = guardCtx(me(sixRoles, "o", "owner"), [member("o", "owner")]);
-    expect(inviteRoles(ctx)).toHaveLength(6);
+    const ctx = guardCtx(me(quotas, "o", "owner"), [member("o", "owner")]);
+    expect(inviteRoles(ctx).map((r) => r.id)).toEqual(["owner", "admin", "member"]);
     expect(defaultInviteRole(ctx)).toBe("member");
+  });
+  it("where new owners need confirmation, not even an owner invites one: every other role is offered", () => {
+    const ctx = guardCtx(me(sixRoles, "o", "owner"), [member("o", "owner")]);
+    expect(inviteRoles(ctx).map((r) => r.id)).toEqual(["biller", "billing_viewer", "member", "modifier", "resource_viewer"]);
+    expect(defaultInviteRole(ctx)).toBe("member");
+  });
+  it("an owner-level default role is not preselected where it cannot be invited", () => {
+    const ctx = guardCtx(me({ ...sixRoles, default_role: "owner" }, "o", "owner"), [member("o", "owner")]);
+    expect(defaultInviteRole(ctx)).toBe("biller");
   });
   it("owner promotion needs confirmation only where the policy says so", () => {
     const six = guardCtx(me(sixRoles, "o", "owner"), [member("o", "owner")]);

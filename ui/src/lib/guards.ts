@@ -117,9 +117,14 @@ export function canEditQuota(ctx: GuardCtx): boolean {
   return ctx.manages && ctx.policy.member_quotas;
 }
 
-/** The roles an invite may grant: owner-level ones only when I hold one myself. */
+/**
+ * The roles an invite may grant: owner-level ones only when I hold one myself, and never where
+ * new owners need the requesting owner's confirmation (joining would skip it, so the server
+ * refuses; such a team promotes a member instead).
+ */
 export function inviteRoles(ctx: GuardCtx): Role[] {
-  return ctx.policy.roles.filter((r) => ctx.iAmOwner || !r.is_owner);
+  const ownersByInvite = ctx.iAmOwner && !ctx.policy.owner_promotion_confirmation;
+  return ctx.policy.roles.filter((r) => ownersByInvite || !r.is_owner);
 }
 
 /** The invite role to preselect: the policy's default if offered, else the first offered. */

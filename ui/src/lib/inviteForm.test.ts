@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bulkIgnored, bulkText, defaultInviteForm, inviteFields, isBulk, parseEmails, toNewInvite, validateInvite } from "./inviteForm";
+import { bulkIgnored, bulkText, defaultInviteForm, inviteFields, isBulk, nextSubmission, parseEmails, toNewInvite, validateInvite } from "./inviteForm";
 import { idp, ownerMember, quotas, sixRoles } from "../test/fixtures";
 
 describe("parseEmails", () => {
@@ -63,5 +63,42 @@ describe("what is sent", () => {
     expect(bulkText(f)).toBe("a@x.io\nb@x.io");
     expect(bulkIgnored(f, idp)).toEqual(["identity provider", "expiry"]);
     expect(isBulk({ ...f, emails: "a@x.io" })).toBe(false);
+  });
+});
+
+describe("the idempotency key of a submission", () => {
+  const keys = () => {
+    let n = 0;
+    return () => `key-${++n}`;
+  };
+  const form = { ...defaultInviteForm(idp, "member"), emails: "jdoe", provider: "microsoft" as const, tenant: "t-1" };
+
+  it("the first submission gets a fresh key", () => {
+    expect(nextSubmission(null, toNewInvite(form, idp), keys())).toEqual({ invite: toNewInvite(form, idp), key: "key-1" });
+  });
+  it("retrying the same content after a failure keeps the key", () => {
+    const next = keys();
+    const first = nextSubmission(null, toNewInvite(form, idp), next);
+    const retry = nextSubmission(first, toNewInvite({ ...form }, idp), next);
+    expect(retry.key).toBe(first.key);
+    // Equal content built in another key order is still the same action.
+    const reordered = { identity_provider: { tenant_id: "t-1", provider: "microsoft" }, role: "member", email: "jdoe", delivery: first.invite.delivery } as const;
+    expect(nextSubmission(first, reordered, next).key).toBe(first.key);
+  });
+  it("changed content is a new action with a new key", () => {
+    const next = keys();
+    const first = nextSubmission(null, toNewInvite(form, idp), next);
+    const otherAddress = nextSubmission(first, toNewInvite({ ...form, emails: "jdoe2" }, idp), next);
+    expect(otherAddress.key).toBe("key-2");
+    const otherTenant = nextSubmission(otherAddress, toNewInvite({ ...form, emails: "jdoe2", tenant: "t-2" }, idp), next);
+    expect(otherTenant.key).toBe("key-3");
+    // Going back to the first content after another submission is another action too.
+    expect(nextSubmission(otherTenant, toNewInvite(form, idp), next).key).toBe("key-4");
+  });
+  it("keys are UUIDs by default, one per action", () => {
+    const a = nextSubmission(null, toNewInvite(form, idp));
+    const b = nextSubmission(a, toNewInvite({ ...form, emails: "other" }, idp));
+    expect(a.key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(b.key).not.toBe(a.key);
   });
 });

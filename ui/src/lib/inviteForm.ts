@@ -93,6 +93,27 @@ export function toNewInvite(form: InviteForm, policy: TeamPolicy): NewInvite {
   return inv;
 }
 
+/** One invite the user asked for: what is sent, and the Idempotency-Key that stands for the asking. */
+export type InviteSubmission = { invite: NewInvite; key: string };
+
+/**
+ * The submission for sending `invite`. Sending the same content again after a failure is the
+ * same action retried: it keeps the previous key, so the server replays an invite a lost answer
+ * already made instead of refusing it as invite_exists. Changed content is a new action with a
+ * new key (the server refuses an old key with another body).
+ */
+export function nextSubmission(previous: InviteSubmission | null, invite: NewInvite, newKey: () => string = () => crypto.randomUUID()): InviteSubmission {
+  if (previous && canonical(previous.invite) === canonical(invite)) return { invite, key: previous.key };
+  return { invite, key: newKey() };
+}
+
+/** JSON with object keys sorted, so equal content compares equal whatever order it was built in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 /** invite_bulk's text: one address a line. */
 export function bulkText(form: InviteForm): string {
   return parseEmails(form.emails).join("\n");

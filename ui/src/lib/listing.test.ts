@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auditActors, filterAudit, filterInvites, inviteCounts, memberColumns, nextSort, searchMembers, sortMembers } from "./listing";
+import { auditPeople, filterAudit, filterInvites, inviteCounts, memberColumns, nextSort, searchMembers, sortMembers } from "./listing";
 import { event, invite, member, sixRoles } from "../test/fixtures";
 
 const people = [
@@ -90,10 +90,20 @@ describe("audit", () => {
     expect(filterAudit(evs, "", "x@example.com").map((e) => e.id)).toEqual(["2"]);
     expect(filterAudit(evs, "invite_created", "u_bo")).toEqual([]);
   });
-  it("lists actors once, by name", () => {
-    expect(auditActors(evs)).toEqual([
+  it("the person filter offers every member, also those with no event among the newest", () => {
+    const team = [member("carla", "member"), member("u_ana", "owner", { name: "Ana Lima" }), member("dee", "member", { name: "" })];
+    expect(auditPeople(team, [])).toEqual([
       { id: "u_ana", label: "Ana Lima" },
-      { id: "u_bo", label: "Bo" },
+      { id: "carla", label: "Carla" },
+      { id: "dee", label: "dee@example.com" },
+    ]);
+  });
+  it("the person filter adds whoever acted but is no longer a member, once, and says so", () => {
+    const team = [member("u_ana", "owner", { name: "Ana Lima" })];
+    // Ana acted (event 1) and is a member; Bo acted (event 2) and has left.
+    expect(auditPeople(team, [...evs, event("4", "invite_created", "2026-11-23T00:00:00Z", { actor: evs[1].actor })])).toEqual([
+      { id: "u_ana", label: "Ana Lima" },
+      { id: "u_bo", label: "Bo (former member)" },
     ]);
   });
 });

@@ -119,10 +119,14 @@ export function filterAudit(events: AuditEvent[], action: AuditAction | "", pers
 
 export type Person = { id: string; label: string };
 
-/** Everyone who acted in `events`, by name, for the person filter. */
-export function auditActors(events: AuditEvent[]): Person[] {
+/**
+ * The activity log's person filter, by name: every member, since the server finds their
+ * actions beyond the newest events held here, and whoever acted in `events` but has left.
+ */
+export function auditPeople(members: Member[], events: AuditEvent[]): Person[] {
   const seen = new Map<string, string>();
-  for (const e of events) if (e.actor && !seen.has(e.actor.id)) seen.set(e.actor.id, e.actor.name || e.actor.email);
+  for (const m of members) seen.set(m.user_id, m.name || m.email);
+  for (const e of events) if (e.actor && !seen.has(e.actor.id)) seen.set(e.actor.id, `${e.actor.name || e.actor.email} (former member)`);
   return [...seen].map(([id, label]) => ({ id, label })).sort((a, b) => collator.compare(a.label, b.label));
 }
 

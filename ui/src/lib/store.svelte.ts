@@ -78,7 +78,8 @@ class Store {
     this.loadErrors = errs;
   }
 
-  /** Shows the cached snapshot at once (memory, else Rust's disk cache), then refreshes. */
+  /** Shows the cached snapshot at once (memory, else Rust's disk cache), then refreshes; with
+   * nothing cached, the team's first page of members while the rest loads. */
   async switchTo(id: string): Promise<void> {
     markSwitch(id);
     this.activeId = id;
@@ -96,7 +97,21 @@ class Store {
       this.loadErrors = { ...this.loadErrors, [id]: toAppError(e) };
       return;
     }
+    if (!this.views[id]) void this.firstPage(id);
     await this.refresh(id);
+  }
+
+  /** One round trip for the first screen; the whole team (often 50 pages) follows. */
+  private async firstPage(id: string): Promise<void> {
+    let v: TeamView;
+    try {
+      v = await ipc.teamFirstPage(id);
+    } catch {
+      return; // the full refresh, asked for at the same time, reports what went wrong
+    }
+    if (this.views[id]) return; // the whole team came first
+    this.setView(id, v);
+    if (id === this.activeId) void markRowsPainted(id, "first-page");
   }
 
   async switchToIndex(i: number): Promise<void> {

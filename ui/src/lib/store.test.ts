@@ -7,6 +7,9 @@ const ipc = vi.hoisted(() => ({
   accountsList: vi.fn(),
   accountSwitch: vi.fn(),
   teamRefresh: vi.fn(),
+  teamFirstPage: vi.fn(async (): Promise<TeamView> => {
+    throw { code: "unreachable", message: "not in this test" };
+  }),
   accountAdd: vi.fn(),
   accountReorder: vi.fn(),
   promotionsList: vi.fn(async () => []),
@@ -27,7 +30,7 @@ const accounts = (active: string | null, ...ids: string[]): AccountsView => ({
 });
 const team = (id: string, fetched: string, extra: Partial<TeamView> = {}): TeamView => ({
   account: id, me: me(ownerMember, "ana", "owner"), members: [member("ana", "owner"), member("bob", "member")], invites: [], audit: [],
-  fetched_at: fetched, stale: false, error: null, ...extra,
+  fetched_at: fetched, stale: false, error: null, partial: false, ...extra,
 });
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
@@ -55,6 +58,43 @@ describe("switching", () => {
     await done;
     expect(store.view).toMatchObject({ stale: false, fetched_at: "2026-11-24T10:05:00Z" });
     expect(store.accounts?.active).toBe("a");
+  });
+
+  it("with nothing cached, shows the first page of members while the whole team loads", async () => {
+    let release!: (v: TeamView) => void;
+    ipc.accountSwitch.mockResolvedValue(null);
+    ipc.teamFirstPage.mockResolvedValueOnce(team("a", "2026-11-24T10:00:00Z", { partial: true, members: [member("ana", "owner")] }));
+    ipc.teamRefresh.mockReturnValue(new Promise((r) => (release = r)));
+    store.accounts = accounts(null, "a");
+    const done = store.switchTo("a");
+    await flush();
+    expect(store.view).toMatchObject({ partial: true });
+    expect(store.view?.members).toHaveLength(1);
+    release(team("a", "2026-11-24T10:00:01Z"));
+    await done;
+    expect(store.view).toMatchObject({ partial: false });
+    expect(store.view?.members).toHaveLength(2);
+  });
+
+  it("a first page that answers after the whole team never replaces it", async () => {
+    let late!: (v: TeamView) => void;
+    ipc.accountSwitch.mockResolvedValue(null);
+    ipc.teamFirstPage.mockReturnValueOnce(new Promise((r) => (late = r)));
+    ipc.teamRefresh.mockResolvedValue(team("a", "2026-11-24T10:00:01Z"));
+    store.accounts = accounts(null, "a");
+    await store.switchTo("a");
+    late(team("a", "2026-11-24T10:00:00Z", { partial: true, members: [] }));
+    await flush();
+    expect(store.view).toMatchObject({ partial: false });
+    expect(store.view?.members).toHaveLength(2);
+  });
+
+  it("with something cached, asks for no first page", async () => {
+    ipc.accountSwitch.mockResolvedValue(team("a", "2026-11-24T10:00:00Z", { stale: true }));
+    ipc.teamRefresh.mockResolvedValue(team("a", "2026-11-24T10:00:01Z"));
+    store.accounts = accounts(null, "a");
+    await store.switchTo("a");
+    expect(ipc.teamFirstPage).not.toHaveBeenCalled();
   });
 
   it("a failed refresh keeps the data and marks it stale with the error", async () => {

@@ -9,8 +9,9 @@
 
 import { tick } from "svelte";
 
-/** Where the rows on screen came from: the session's memory, the disk cache, the server. */
-export type RowsSource = "memory" | "disk" | "network";
+/** Where the rows on screen came from: the session's memory, the disk cache, the server (its
+ * first page of members while the rest loads, then the whole team). */
+export type RowsSource = "memory" | "disk" | "first-page" | "network";
 
 export const SWITCH = "roster:switch";
 export const ROWS = "roster:rows";

@@ -10,7 +10,7 @@ use roster_core::{BulkOptions, Clipboard, CopyOptions, CopyOutcome, CopyTo, Erro
 
 use super::{Ctx, Result, confirm, read_stdin, role_id, role_name};
 use crate::cli::{CreateArgs, InvitesCommand};
-use crate::output::{EXIT_AUTH, EXIT_FAILED, Failure, ago, ago_or, print_json, table};
+use crate::output::{EXIT_AUTH, EXIT_FAILED, Failure, ago, ago_or, print_json, snake, table};
 
 pub async fn run(ctx: &Ctx, command: InvitesCommand) -> Result<()> {
     let team = ctx.team()?;
@@ -207,18 +207,7 @@ async fn create(ctx: &Ctx, client: &TeamClient, args: CreateArgs) -> Result<()> 
         let rows: Vec<Vec<String>> = report
             .rows
             .iter()
-            .map(|r| {
-                let result = match &r.outcome {
-                    RowOutcome::Created { invite } => format!("invited {}", invite.link.as_deref().unwrap_or("(no link shown)")),
-                    RowOutcome::Duplicate { first_line } => format!("duplicate of line {first_line}, skipped"),
-                    RowOutcome::Refused { server_code, message, code } => {
-                        let c = server_code.map_or_else(|| format!("{code:?}"), |s| s.as_str().to_string());
-                        format!("refused [{c}]: {message}")
-                    }
-                    RowOutcome::NotAttempted { reason } => format!("not attempted ({reason})"),
-                };
-                vec![r.line.to_string(), r.email.clone(), role_name(&me.policy.roles, &r.role), result]
-            })
+            .map(|r| vec![r.line.to_string(), r.email.clone(), role_name(&me.policy.roles, &r.role), row_result(&r.outcome)])
             .collect();
         print!("{}", table(&["LINE", "EMAIL", "ROLE", "RESULT"], &rows));
         eprintln!("{} · {}", me.account.name, report.summary());
@@ -249,6 +238,20 @@ async fn create(ctx: &Ctx, client: &TeamClient, args: CreateArgs) -> Result<()> 
         None => Failure::new("rows_refused", EXIT_FAILED, format!("{} of {} rows were refused; each row above says why.", counts.refused, report.rows.len())),
     };
     Err(failure.reported())
+}
+
+/// The RESULT cell of a bulk row. A refusal shows the same code as `error[...]` and `--json`:
+/// the server's, else roster-core's (a row the server never answered has no server code).
+fn row_result(outcome: &RowOutcome) -> String {
+    match outcome {
+        RowOutcome::Created { invite } => format!("invited {}", invite.link.as_deref().unwrap_or("(no link shown)")),
+        RowOutcome::Duplicate { first_line } => format!("duplicate of line {first_line}, skipped"),
+        RowOutcome::Refused { server_code, message, code } => {
+            let c = server_code.map_or_else(|| snake(code), |s| s.as_str().to_string());
+            format!("refused [{c}]: {message}")
+        }
+        RowOutcome::NotAttempted { reason } => format!("not attempted ({reason})"),
+    }
 }
 
 fn copy_note(outcome: &CopyOutcome, what: &str) -> String {
@@ -292,5 +295,16 @@ async fn hold_clipboard(text: String, seconds: u64) {
             }
         }
         _ = tokio::signal::ctrl_c() => eprintln!("Stopped holding the clipboard."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn given_a_row_refused_without_a_server_code_when_shown_then_its_code_is_snake_case() {
+        let refused = RowOutcome::Refused { code: ErrorCode::Unreachable, server_code: None, message: "Could not reach the server.".into() };
+        assert_eq!(row_result(&refused), "refused [unreachable]: Could not reach the server.");
     }
 }

@@ -16,7 +16,7 @@ pub async fn run(ctx: &Ctx, command: MembersCommand) -> Result<()> {
     let now = Utc::now();
     match command {
         MembersCommand::List { role, query } => {
-            let q = MemberQuery { q: query, role };
+            let q = MemberQuery { q: query, role, ..Default::default() };
             let (members, roles) = tokio::try_join!(client.all_members(&q), client.roles())?;
             if ctx.json {
                 print_json(&members);
@@ -130,7 +130,7 @@ async fn find_member(client: &TeamClient, user: &str) -> Result<Member> {
     if !user.contains('@') {
         return Ok(client.member(user).await?);
     }
-    let found = client.all_members(&MemberQuery { q: Some(user.to_string()), role: None }).await?;
+    let found = client.all_members(&MemberQuery { q: Some(user.to_string()), role: None, ..Default::default() }).await?;
     found
         .into_iter()
         .find(|m| m.email.eq_ignore_ascii_case(user))

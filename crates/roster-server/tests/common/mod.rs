@@ -140,6 +140,28 @@ impl TestServer {
         .await
     }
 
+    /// Gives member `user_id` the owner-level `role` as `owner_key`. Where the policy asks for
+    /// confirmation, that owner confirms it through the link mailed to them: the only way to
+    /// a new owner there, as invites may not carry an owner-level role.
+    pub async fn make_owner(&self, owner_key: &str, user_id: &str, role: &str) {
+        let up = self.patch(&format!("/v1/members/{user_id}"), owner_key, serde_json::json!({"role": role})).await.ok();
+        if up["promotion"].is_null() {
+            assert_eq!(up["member"]["role"], role, "{up}");
+            return;
+        }
+        let requester = self.get("/v1/me", owner_key).await.ok()["user"]["email"].as_str().unwrap().to_string();
+        // The mail names the member by e-mail, which tells it from other pending promotions.
+        let target = format!("({})", up["member"]["email"].as_str().unwrap());
+        let mail = self
+            .outbox(&requester)
+            .into_iter()
+            .find(|m| m.kind == "owner_promotion_confirm" && m.body.contains(&target))
+            .unwrap_or_else(|| panic!("no confirmation mail to {requester} about {target}"));
+        let link = mail.body.split_whitespace().find(|w| w.contains("/confirm-owner/")).expect("no confirmation link in the mail").to_string();
+        let confirmed = self.call(Method::POST, "/v1/owner-promotions/confirm", None, Some(&serde_json::json!({"token": token_of(&link)}))).await.ok();
+        assert_eq!(confirmed["status"], "confirmed", "{confirmed}");
+    }
+
     /// Every page of a list endpoint, following `next_cursor`.
     pub async fn all(&self, path: &str, key: &str) -> Vec<Value> {
         let mut out = Vec::new();
