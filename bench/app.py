@@ -179,7 +179,8 @@ const deadline = t0 + 60000;
 (function poll() {
   const rows = performance.getEntriesByName('roster:rows', 'mark').filter((e) => e.detail.id === id && e.startTime >= t0);
   const hit = rows.find((e) => e.detail.source === want && e.detail.rows > 0);
-  if (hit) return done({ms: hit.startTime - t0, rows: hit.detail.rows, sources: rows.map((e) => [e.detail.source, e.startTime - t0, e.detail.rows])});
+  if (hit) return done({ms: hit.startTime - t0, rows: hit.detail.rows, sources: rows.map((e) => [e.detail.source, e.startTime - t0, e.detail.rows]),
+                        phases: {script: hit.detail.applied - t0, wait: hit.detail.frame - hit.detail.applied, paint: hit.startTime - hit.detail.frame}});
   if (performance.now() > deadline) return done({err: 'no ' + want + ' rows for ' + label + ': ' + JSON.stringify(rows.map((e) => e.detail))});
   setTimeout(poll, 2);
 })();
@@ -352,7 +353,8 @@ def bench_switch() -> dict:
     work = desk.dir
     labels = [t["name"] for t in srv.teams if t["name"] != HOME]
     runs: dict[str, dict[str, list[float]]] = {
-        lab: {"memory": [], "disk": [], "network_first": [], "network_empty": [], "network_after_disk": [], "rtt": [], "frame": []} for lab in labels}
+        lab: {"memory": [], "disk": [], "network_first": [], "network_empty": [], "network_after_disk": [], "rtt": [], "frame": [],
+              "memory_script": [], "memory_wait": [], "memory_paint": [], "disk_script": [], "disk_wait": [], "disk_paint": []} for lab in labels}
     try:
         for r in range(ROUNDS):
             order = labels[r % len(labels):] + labels[: r % len(labels)]
@@ -373,6 +375,8 @@ def bench_switch() -> dict:
                         runs[lab]["frame"].append(w.d.execute_async_script(FRAME))
                         res = w.switch(lab, "memory")
                         runs[lab]["memory"].append(res["ms"])
+                        for phase, ms in res["phases"].items():
+                            runs[lab][f"memory_{phase}"].append(ms)
                         w.wait_network_rows(desk.ids[lab])
             finally:
                 w.close()
@@ -382,6 +386,8 @@ def bench_switch() -> dict:
                 for lab in order:
                     res = w.switch(lab, "disk")
                     runs[lab]["disk"].append(res["ms"])
+                    for phase, ms in res["phases"].items():
+                        runs[lab][f"disk_{phase}"].append(ms)
                     net = [t for s, t, _ in res["sources"] if s == "network"]
                     if not net:
                         net_res = w.d.execute_async_script(
@@ -424,8 +430,15 @@ def switch_md(res: dict) -> str:
     for t in res["teams"]:
         cell = lambda k: fmt_spread(t[k], "ms", 1) if k in t else "—"  # noqa: E731
         lines.append(f"| {t['members']:,} members | {cell('memory')} | {cell('disk')} | {cell('network_first')} | {cell('network_empty')} | {cell('network_after_disk')} | {cell('rtt')} | {cell('frame')} |")
+    phases = ["| team | memory: script (click → DOM updated) | … waiting for a frame | … drawing it | disk: script (click → DOM updated, IPC included) | … waiting for a frame | … drawing it |",
+              "|---|---|---|---|---|---|---|"]
+    for t in res["teams"]:
+        cell = lambda k: fmt_spread(t[k], "ms", 1) if k in t else "—"  # noqa: E731
+        phases.append(f"| {t['members']:,} members | {cell('memory_script')} | {cell('memory_wait')} | {cell('memory_paint')} | "
+                      f"{cell('disk_script')} | {cell('disk_wait')} | {cell('disk_paint')} |")
     return ("Median (p25–p75; min–max) over rounds; each switch is a click on the rail badge until that team's member rows are painted.\n\n"
-            + "\n".join(lines) + "\n")
+            + "\n".join(lines) + "\n\nWhere the time of a cached switch goes (the same switches; `applied` and `frame` of the UI's mark):\n\n"
+            + "\n".join(phases) + "\n")
 
 
 def switch_svg(res: dict) -> str:

@@ -147,6 +147,26 @@ describe("timing marks (read by the benchmarks)", () => {
     expect(marks("roster:switch")).toEqual([{ id: "a" }]);
     expect(marks("roster:rows").map((d) => d.source)).toEqual(["disk", "network"]);
     expect(ipc.accountSwitch).toHaveBeenCalledWith("a", true);
+    // Each mark splits its wait: applied to the DOM, then the frame began, then painted.
+    const start = performance.getEntriesByName("roster:switch", "mark")[0].startTime;
+    for (const m of performance.getEntriesByName("roster:rows", "mark") as PerformanceMark[]) {
+      expect(start).toBeLessThanOrEqual(m.detail.applied);
+      expect(m.detail.applied).toBeLessThanOrEqual(m.detail.frame);
+      expect(m.detail.frame).toBeLessThanOrEqual(m.startTime);
+    }
+  });
+
+  it("with nothing cached, marks the first page's rows, then the whole team's", async () => {
+    ipc.accountSwitch.mockResolvedValue(null);
+    ipc.teamFirstPage.mockResolvedValueOnce(team("a", "2026-11-24T10:00:00Z", { partial: true }));
+    ipc.teamRefresh.mockImplementation(async () => {
+      await settle();
+      return team("a", "2026-11-24T10:00:01Z");
+    });
+    store.accounts = accounts(null, "a");
+    await store.switchTo("a");
+    await settle();
+    expect(marks("roster:rows").map((d) => d.source)).toEqual(["first-page", "network"]);
   });
 
   it("switching back to an account seen this session marks rows from memory first, and clears the last switch's marks", async () => {

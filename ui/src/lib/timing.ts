@@ -25,17 +25,24 @@ export function markSwitch(id: string): void {
 /** Marks `roster:rows` once the state change just made is painted: Svelte applies it to the
  * DOM (tick), requestAnimationFrame runs just before the next paint, and a task queued from
  * there runs just after it. `rows` counts the member rows then in the DOM (0 when another
- * tab is showing), so a reader can tell "painted" from "painted something else". */
+ * tab is showing), so a reader can tell "painted" from "painted something else". `applied`
+ * and `frame` (performance.now() when the DOM held the change, and when the frame that paints
+ * it began) split the wait into script, waiting for a frame, and drawing it. */
 export async function markRowsPainted(id: string, source: RowsSource): Promise<void> {
   await tick();
-  await afterNextPaint();
+  const applied = performance.now();
+  const frame = await afterNextPaint();
   const rows = typeof document === "undefined" ? 0 : document.querySelectorAll('[data-testid="member-row"]').length;
-  performance.mark(ROWS, { detail: { id, source, rows } });
+  performance.mark(ROWS, { detail: { id, source, rows, applied, frame } });
 }
 
-function afterNextPaint(): Promise<void> {
+/** Resolves just after the next paint with the time its frame began. */
+function afterNextPaint(): Promise<number> {
   return new Promise((resolve) => {
-    const later = () => setTimeout(resolve, 0);
+    const later = () => {
+      const frame = performance.now();
+      setTimeout(() => resolve(frame), 0);
+    };
     // No frames outside a browser (unit tests under node): the next task is as late as it gets.
     if (typeof requestAnimationFrame === "function") requestAnimationFrame(later);
     else later();
