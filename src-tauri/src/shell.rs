@@ -1,7 +1,7 @@
 //! What only a real desktop has: the tray menu, bringing the window forward, native
 //! notifications, and forwarding the session's events to the web view.
 
-use roster_core::{AccountsView, Desk, DeskEvent};
+use roster_core::{AccountsView, Desk, DeskEvent, SavedAccount};
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -127,8 +127,7 @@ fn tray_menu<R: Runtime>(app: &AppHandle<R>, view: Option<&AccountsView>) -> tau
     if let Some(view) = view {
         for account in &view.accounts {
             let active = view.active.as_deref() == Some(account.id.as_str());
-            let text = format!("{} — {}", account.label, account.role_name);
-            menu.append(&CheckMenuItem::with_id(app, format!("{MENU_ACCOUNT}{}", account.id), text, true, active, None::<&str>)?)?;
+            menu.append(&CheckMenuItem::with_id(app, format!("{MENU_ACCOUNT}{}", account.id), account_label(account), true, active, None::<&str>)?)?;
         }
         if !view.accounts.is_empty() {
             menu.append(&PredefinedMenuItem::separator(app)?)?;
@@ -140,6 +139,14 @@ fn tray_menu<R: Runtime>(app: &AppHandle<R>, view: Option<&AccountsView>) -> tau
     menu.append(&MenuItem::with_id(app, MENU_SHOW, "Show Roster", true, None::<&str>)?)?;
     menu.append(&MenuItem::with_id(app, MENU_QUIT, "Quit Roster", true, None::<&str>)?)?;
     Ok(menu)
+}
+
+/// An account's tray entry, "Acme — Owner". A key in the plain-text key file is flagged,
+/// "Acme — Owner (key in plain text)": the tray is often all the user sees of Roster, and the
+/// window's banner (which says how to move the key) only shows once it is open.
+fn account_label(account: &SavedAccount) -> String {
+    let text = format!("{} — {}", account.label, account.role_name);
+    if account.key_store.is_plain_text() { format!("{text} (key in plain text)") } else { text }
 }
 
 fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
@@ -195,4 +202,37 @@ pub fn quit_on_signals<R: Runtime>(app: &AppHandle<R>) {
         }
         app.exit(0);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_core::KeyStore;
+
+    fn saved(label: &str, key_store: KeyStore) -> SavedAccount {
+        SavedAccount {
+            id: label.to_lowercase(),
+            label: label.into(),
+            server: "https://api.example.com".into(),
+            account_id: format!("acc_{label}"),
+            account_name: label.into(),
+            preset: "owner-member-link".into(),
+            user_email: "ana@example.com".into(),
+            user_name: "Ana".into(),
+            role: "owner".into(),
+            role_name: "Owner".into(),
+            colour: "#2563eb".into(),
+            order: 0,
+            key_store,
+            added_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn given_accounts_when_listed_in_the_tray_then_only_a_key_in_the_plain_text_file_is_flagged() {
+        assert_eq!(account_label(&saved("Acme", KeyStore::File { path: "/home/ana/.config/roster/keys.json".into() })), "Acme — Owner (key in plain text)");
+        assert_eq!(account_label(&saved("Acme", KeyStore::os())), "Acme — Owner");
+        // Memory keys are gone when Roster quits, but never written anywhere.
+        assert_eq!(account_label(&saved("Acme", KeyStore::Memory)), "Acme — Owner");
+    }
 }

@@ -1,4 +1,4 @@
-// The IPC contract's types (/tmp/roster-app-contract.md, "Types"), in ONE place: every UI
+// The types of the IPC contract (the commands in src-tauri/src/commands/, called through ./ipc), in ONE place: every UI
 // module imports its types from here, never from ./bindings directly.
 //
 // All of them are generated from the Rust types by ts-rs into ./bindings (never edited by
@@ -14,6 +14,7 @@ export type {
   AuditAction,
   AuditEvent,
   AuditNotice,
+  BulkOptions,
   BulkReport,
   BulkRow,
   BulkStop,

@@ -11,9 +11,9 @@ import type {
   AuditAction,
   AuditEvent,
   AuditNotice,
+  BulkOptions,
   BulkReport,
   CopiedMessage,
-  Delivery,
   Invite,
   InviteCreated,
   KeyReport,
@@ -60,7 +60,8 @@ export const promotionsList = (id: string) => call<OwnerPromotion[]>("promotions
 // ---- invites -----------------------------------------------------------------------------
 /** `idempotencyKey`: one per invite the user asks for, the same when they retry it (lib/inviteForm.ts). */
 export const inviteCreate = (id: string, invite: NewInvite, idempotencyKey: string) => call<InviteCreated>("invite_create", { id, invite, idempotencyKey });
-export const inviteBulk = (id: string, text: string, role: string, delivery?: Delivery) => call<BulkReport>("invite_bulk", { id, text, role, delivery });
+/** `options`: what every address gets (delivery, identity provider, secure sign-in, expiry; lib/inviteForm.ts). */
+export const inviteBulk = (id: string, text: string, role: string, options: BulkOptions) => call<BulkReport>("invite_bulk", { id, text, role, options });
 export const inviteRecopy = (id: string, inviteId: string) => call<InviteCreated>("invite_recopy", { id, inviteId });
 export const inviteCopyMessage = (id: string, inviteId: string) => call<CopiedMessage>("invite_copy_message", { id, inviteId });
 export const inviteResend = (id: string, inviteId: string) => call<Invite>("invite_resend", { id, inviteId });

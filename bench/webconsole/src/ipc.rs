@@ -12,8 +12,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use roster_core::api::{AuditAction, Delivery, NewInvite};
-use roster_core::{AppError, Desk, ErrorCode};
+use roster_core::api::{AuditAction, NewInvite};
+use roster_core::{AppError, BulkOptions, Desk, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -151,7 +151,7 @@ struct BulkArgs {
     id: String,
     text: String,
     role: String,
-    delivery: Option<Delivery>,
+    options: BulkOptions,
 }
 
 #[derive(serde::Deserialize)]
@@ -234,7 +234,7 @@ async fn dispatch(desk: &Desk, cmd: &str, args: Value) -> Result<Value, Failure>
         }
         "invite_bulk" => {
             let a: BulkArgs = parse(cmd, args)?;
-            reply(desk.invite_bulk(&a.id, &a.text, &a.role, a.delivery).await)
+            reply(desk.invite_bulk(&a.id, &a.text, &a.role, a.options).await)
         }
         "invite_recopy" => {
             let a: ByInvite = parse(cmd, args)?;

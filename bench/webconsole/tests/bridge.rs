@@ -199,6 +199,22 @@ async fn given_an_added_account_when_the_ui_lists_and_refreshes_then_it_gets_the
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page["data"].as_array().unwrap().iter().any(|e| e["target"]["email"] == pending["email"]), "{page}");
 
+    // Bulk invites take the command's `options`, applied to every row.
+    let bulk = json!({"id": b.account, "text": "bulk1@northwind.example\nbulk2@northwind.example", "role": "", "options": {"expires_in_days": 3}});
+    let (status, report) = b.ipc("invite_bulk", bulk).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["rows"].as_array().unwrap().len(), 2, "{report}");
+    for row in report["rows"].as_array().unwrap() {
+        assert_eq!(row["outcome"]["kind"], "created", "{report}");
+        let invite = &row["outcome"]["invite"];
+        let at = |field: &str| invite[field].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        assert_eq!(at("expires_at") - at("created_at"), chrono::Duration::days(3), "{report}");
+    }
+    let per_person = json!({"id": b.account, "text": "bulk3@northwind.example", "role": "", "options": {"notification_email": "n@northwind.example"}});
+    let (status, refused) = b.ipc("invite_bulk", per_person).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_app_error(&refused, "invalid", "unknown field `notification_email`");
+
     let (status, reports) = b.ipc("keychain_doctor", json!(null)).await;
     assert_eq!((status, reports[0]["state"].as_str()), (StatusCode::OK, Some("present")), "{reports}");
 }

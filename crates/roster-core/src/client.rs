@@ -1,8 +1,9 @@
 //! `TeamClient`: a typed method for every JSON endpoint of the Team API over one shared,
 //! configured HTTP client. Problem documents become `Error::Api` with the server's code; every
 //! transport or shape failure becomes its own typed error, never a panic or a hang. Reads retry
-//! with backoff; invite creation carries an `Idempotency-Key` fixed per user action, so a retry
-//! after a lost response never makes a second invite.
+//! with backoff; so do invite creation and joining, which carry an `Idempotency-Key` fixed per
+//! user action (per `join` call), so a retry after a lost response never makes a second invite
+//! and never finds its own join's invite used.
 //!
 //! Deliberately without a method: `/join/{token}` and `/confirm-owner/{token}` are HTML pages
 //! for the invitee's and the owner's browser (their JSON twins are `TeamClient::join` and
@@ -351,9 +352,13 @@ impl TeamClient {
         exchange(http, Method::GET, &keyless_url(server, "/healthz")?, None, None::<&()>, None, Retry::Yes).await
     }
 
-    /// The invitee's side (no key needed): redeem an invite token.
+    /// The invitee's side (no key needed): redeem an invite token. Retried like a read: the
+    /// call makes one `Idempotency-Key` and sends it with each of its attempts, so a retry after
+    /// a lost answer gets the server's replay of the join it already made, not `invite_gone`
+    /// for an invite it used itself. A new call is a new join with a new key.
     pub async fn join(http: &Http, server: &str, req: &JoinRequest) -> Result<Joined> {
-        exchange(http, Method::POST, &keyless_url(server, "/v1/join")?, None, Some(req), None, Retry::No).await
+        let key = IdempotencyKey::new();
+        exchange(http, Method::POST, &keyless_url(server, "/v1/join")?, None, Some(req), Some(&key), Retry::Yes).await
     }
 
     /// The requesting owner's side (no key needed: the token from the e-mailed link is the

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use futures::StreamExt;
-use roster_api::{listed_name, name_order, AuditAction, AuditEvent, Delivery, Invite, Me, Member, MemberPatch, MemberUpdate, MemberSort, NewInvite, OwnerPromotion, Page, Timestamp};
+use roster_api::{listed_name, name_order, AuditAction, AuditEvent, Invite, Me, Member, MemberPatch, MemberUpdate, MemberSort, NewInvite, OwnerPromotion, Page, Timestamp};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::sync::broadcast;
@@ -566,13 +566,14 @@ impl Desk {
     }
 
     /// Invites a pasted list or CSV (`role` for rows that name none; the policy's default
-    /// when empty) and copies the created links, one per line.
-    pub async fn invite_bulk(&self, id: &str, text: &str, role: &str, delivery: Option<Delivery>) -> Result<BulkReport> {
+    /// when empty), every row with `options` (delivery, identity provider, secure sign-in,
+    /// expiry: what a single invite carries but its per-person notification e-mail), and
+    /// copies the created links, one per line.
+    pub async fn invite_bulk(&self, id: &str, text: &str, role: &str, options: BulkOptions) -> Result<BulkReport> {
         let client = self.client(id).await?;
         let me = self.me(id, &client).await?;
         let role = Some(role.trim()).filter(|r| !r.is_empty());
         let plan = flows::plan_bulk(text, &me.policy, role);
-        let options = BulkOptions { delivery, ..BulkOptions::default() };
         let report = flows::bulk_invite(&client, &plan, &options, &self.copy_to()).await;
         if report.stopped.as_ref().is_some_and(|stop| stop.code == ErrorCode::BadKey) {
             self.inner.forget_client(id);

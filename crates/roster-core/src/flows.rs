@@ -17,7 +17,7 @@ use std::fmt;
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use roster_api::{Delivery, IdentityProvider, IdentityProviderRestriction, Invite, InviteStatus, Me, NewInvite, Problem, TeamPolicy};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::client::{IdempotencyKey, TeamClient};
 use crate::clipboard::{Clipboard, CopyOptions};
@@ -324,12 +324,26 @@ pub struct BulkPlan {
     pub rows: Vec<PlannedRow>,
 }
 
-/// Settings applied to every row of a bulk invite.
-#[derive(Debug, Clone, Default)]
+/// Settings applied to every row of a bulk invite: those of [`NewInvite`], named and
+/// serialised as there, but the notification e-mail, which is per person. The desktop UI sends
+/// them as JSON (`invite_bulk`'s `options`); an unknown field is refused rather than dropped,
+/// so a setting the user chose is never silently left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
 pub struct BulkOptions {
+    /// Defaults to the policy's first delivery method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub delivery: Option<Delivery>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub identity_provider: Option<IdentityProviderRestriction>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_secure_sign_in: bool,
+    /// 1..=policy lifetime; defaults to the policy lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub expires_in_days: Option<u32>,
 }
 

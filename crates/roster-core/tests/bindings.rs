@@ -16,7 +16,7 @@ use roster_core::api::{
     IdentityProvider, IdentityProviderRestriction, Invite, InviteStatus, JoinMode, JoinRequest, Joined, Me, Member, MemberPatch, MemberUpdate,
     NewInvite, OwnerPromotion, Page, Permissions, Problem, PromotionConfirmation, PromotionStatus, Role, Seats, SignInMethod, TeamPolicy, UserRef,
 };
-use roster_core::flows::{BulkReport, BulkRow, BulkStop, CopyOutcome, RowOutcome};
+use roster_core::flows::{BulkOptions, BulkReport, BulkRow, BulkStop, CopyOutcome, RowOutcome};
 use roster_core::{
     AccountsView, AppError, AuditNotice, CopiedMessage, ErrorCode, InviteCreated, KeyReport, KeyState, KeyStore, KeychainKind, KeychainStatus,
     SavedAccount, TeamView,
@@ -100,6 +100,7 @@ fn generate() -> BTreeMap<String, String> {
         .add::<CopiedMessage>()
         .add::<AuditNotice>()
         .add::<CopyOutcome>()
+        .add::<BulkOptions>()
         .add::<RowOutcome>()
         .add::<BulkRow>()
         .add::<BulkStop>()

@@ -11,8 +11,11 @@ mod session;
 use std::time::Duration;
 
 use common::{TestServer, dead_url, token_of, within};
-use roster_core::api::{AuditAction, InviteStatus, JoinMode, JoinRequest, NewInvite};
-use roster_core::{AccountStore, ApiKey, AuditNotice, Cache, Desk, DeskEvent, ErrorCode, Http, IdempotencyKey, Keychain, KeychainKind, KeyStore, TeamClient};
+use roster_core::api::{AuditAction, Delivery, IdentityProvider, IdentityProviderRestriction, Invite, InviteStatus, JoinMode, JoinRequest, NewInvite};
+use roster_core::{
+    AccountStore, ApiKey, AuditNotice, BulkOptions, BulkReport, Cache, Desk, DeskEvent, ErrorCode, Http, IdempotencyKey, Keychain, KeychainKind, KeyStore,
+    TeamClient,
+};
 use tokio::sync::broadcast;
 
 const NORTHWIND: &str = "owner-member-link";
@@ -438,11 +441,54 @@ async fn given_a_pasted_list_when_inviting_in_bulk_then_each_row_is_reported() {
     let s = desk(&t);
     let view = s.desk.account_add(t.url(), t.key("admin-member-idp", "administrator"), None).await.unwrap();
     let id = view.accounts[0].id.clone();
-    let report = s.desk.invite_bulk(&id, "one@harbor.example, two@harbor.example\nONE@harbor.example\nnot-an-address", "", None).await.unwrap();
+    let report = s.desk.invite_bulk(&id, "one@harbor.example, two@harbor.example\nONE@harbor.example\nnot-an-address", "", BulkOptions::default()).await.unwrap();
     let counts = report.counts();
     assert_eq!((counts.created, counts.duplicates), (2, 1), "{}", report.summary());
     assert!(counts.refused + counts.not_attempted >= 1, "{}", report.summary());
     assert!(report.rows.iter().all(|r| r.role == "member"), "the policy's default role");
+}
+
+/// The invites `report` created, as the server of `preset` holds them now.
+async fn created_on_server(t: &TestServer, preset: &str, report: &BulkReport) -> Vec<Invite> {
+    let owner = t.owner(preset);
+    let mut out = Vec::new();
+    for created in report.created() {
+        out.push(owner.invite(&created.id).await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn given_options_the_policy_has_when_inviting_in_bulk_then_every_invite_on_the_server_carries_them() {
+    let t = TestServer::start().await;
+    let s = desk(&t);
+
+    // Harbor Health: invites restricted to an identity provider (with a tenant), two delivery
+    // methods, 14-day lifetime.
+    let harbor = s.desk.account_add(t.url(), t.key("admin-member-idp", "administrator"), None).await.unwrap().active.unwrap();
+    let entra = IdentityProviderRestriction { provider: IdentityProvider::Microsoft, tenant_id: Some("contoso.onmicrosoft.com".into()) };
+    let options = BulkOptions { delivery: Some(Delivery::Link), identity_provider: Some(entra.clone()), require_secure_sign_in: false, expires_in_days: Some(3) };
+    let report = s.desk.invite_bulk(&harbor, "jdoe@harbor.example\nasmith@harbor.example", "", options).await.unwrap();
+    assert_eq!(report.counts().created, 2, "{}", report.summary());
+    let invites = created_on_server(&t, "admin-member-idp", &report).await;
+    assert_eq!(invites.len(), 2);
+    for inv in &invites {
+        assert_eq!(inv.identity_provider, entra, "{}", inv.email);
+        assert_eq!(inv.delivery, Delivery::Link, "{}", inv.email);
+        assert_eq!(inv.expires_at - inv.created_at, chrono::Duration::days(3), "{}", inv.email);
+        assert!(!inv.require_secure_sign_in, "{}", inv.email);
+    }
+
+    // Bluefin Analytics: the secure sign-in option (e-mail delivery only, 14-day lifetime).
+    let bluefin = s.desk.account_add(t.url(), t.key("six-roles-2fa", "owner"), None).await.unwrap().active.unwrap();
+    let options = BulkOptions { require_secure_sign_in: true, expires_in_days: Some(5), ..BulkOptions::default() };
+    let report = s.desk.invite_bulk(&bluefin, "kim@bluefin.example, lee@bluefin.example", "", options).await.unwrap();
+    assert_eq!(report.counts().created, 2, "{}", report.summary());
+    for inv in created_on_server(&t, "six-roles-2fa", &report).await {
+        assert!(inv.require_secure_sign_in, "{}", inv.email);
+        assert_eq!(inv.expires_at - inv.created_at, chrono::Duration::days(5), "{}", inv.email);
+        assert_eq!(inv.identity_provider.provider, IdentityProvider::Any, "{}", inv.email);
+    }
 }
 
 #[tokio::test]

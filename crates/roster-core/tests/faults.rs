@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use futures::StreamExt;
-use roster_core::api::{AuditAction, ErrorCode as S, HealthStatus, MemberPatch, NewInvite, Problem};
-use roster_core::client::{AuditQuery, InviteQuery};
+use roster_core::api::{AuditAction, ErrorCode as S, HealthStatus, InviteStatus, JoinMode, JoinRequest, MemberPatch, NewInvite, Problem};
+use roster_core::client::{AuditQuery, InviteQuery, MemberQuery};
 use roster_core::{ApiKey, Error, ErrorCode, HttpConfig, IdempotencyKey, TeamClient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -181,13 +181,20 @@ fn short_timeout() -> HttpConfig {
 struct Canned {
     url: String,
     requests: Arc<AtomicUsize>,
-    /// The last request head it received.
-    last_head: Arc<std::sync::Mutex<String>>,
+    /// Every request head it received, in order.
+    heads: Arc<std::sync::Mutex<Vec<String>>>,
     /// Bytes of the answer written to the socket (the kernel accepted them).
     written: Arc<AtomicUsize>,
     /// Writing the answer failed: the client closed the connection before taking it all.
     cut_off: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
+}
+
+impl Canned {
+    /// The last request head it received.
+    fn last_head(&self) -> String {
+        self.heads.lock().unwrap().last().cloned().unwrap_or_default()
+    }
 }
 
 impl Drop for Canned {
@@ -215,10 +222,10 @@ async fn canned(answer: Answer) -> Canned {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(AtomicUsize::new(0));
-    let last_head = Arc::new(std::sync::Mutex::new(String::new()));
+    let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
     let written = Arc::new(AtomicUsize::new(0));
     let cut_off = Arc::new(AtomicBool::new(false));
-    let (r, h, w, c) = (requests.clone(), last_head.clone(), written.clone(), cut_off.clone());
+    let (r, h, w, c) = (requests.clone(), heads.clone(), written.clone(), cut_off.clone());
     let task = tokio::spawn(async move {
         let mut connections = JoinSet::new();
         while let Ok((mut stream, _)) = listener.accept().await {
@@ -229,7 +236,7 @@ async fn canned(answer: Answer) -> Canned {
                 // connection and hide the answer.
                 while let Ok(Some(request)) = read_message(&mut stream, &mut buf).await {
                     r.fetch_add(1, Ordering::SeqCst);
-                    *h.lock().unwrap() = request.head();
+                    h.lock().unwrap().push(request.head());
                     let pieces: Vec<&[u8]> = if answer.paced { answer.bytes.chunks(64 * 1024).collect() } else { vec![&answer.bytes[..]] };
                     for piece in pieces {
                         if stream.write_all(piece).await.is_err() {
@@ -248,7 +255,7 @@ async fn canned(answer: Answer) -> Canned {
             });
         }
     });
-    Canned { url, requests, last_head, written, cut_off, task }
+    Canned { url, requests, heads, written, cut_off, task }
 }
 
 fn client_of(url: &str, config: HttpConfig) -> TeamClient {
@@ -286,6 +293,36 @@ async fn given_the_response_is_lost_after_the_server_committed_when_create_invit
     assert_eq!(on_server, vec![inv], "one invite, and it is the one the client was given");
     let created = direct.audit(&AuditQuery { action: Some(AuditAction::InviteCreated), actor: None, q: Some(email.into()) }, None, None).await.unwrap();
     assert_eq!(created.data.len(), 1, "one invite_created event");
+}
+
+#[tokio::test]
+async fn given_the_response_is_lost_after_the_server_committed_when_joining_then_one_membership_exists_and_the_join_succeeds() {
+    let t = TestServer::start().await;
+    let p = proxy(t.addr(), Fault::DropFirstResponse).await;
+    let owner = t.owner("owner-member-link");
+    let email = "lost.join@example.com";
+    let inv = owner.create_invite(&new_invite(email), &IdempotencyKey::new()).await.unwrap();
+    let req = JoinRequest {
+        token: token_of(inv.link.as_deref().unwrap()),
+        mode: JoinMode::SignUp,
+        email: email.into(),
+        password: "correct horse battery".into(),
+        name: Some("Lost Join".into()),
+    };
+    let http = roster_core::Http::new(test_http_config()).unwrap();
+
+    // Sign-up hashes the password, and the replay checks it again: more time than an invite.
+    let joined = within(Duration::from_secs(10), "join", TeamClient::join(&http, &p.url, &req)).await.unwrap();
+
+    assert_eq!(p.requests.load(Ordering::SeqCst), 2, "the first attempt joined on the server, the retry went through the proxy again");
+    assert_eq!((joined.user.email.as_str(), joined.user.name.as_str(), joined.role.as_str()), (email, "Lost Join", "member"));
+    let members = owner.all_members(&MemberQuery { q: Some(email.into()), ..Default::default() }).await.unwrap();
+    assert_eq!(members.iter().map(|m| m.user_id.as_str()).collect::<Vec<_>>(), [joined.user.id.as_str()], "one membership, the user the client was given");
+    let accepted = owner.invite(&inv.id).await.unwrap();
+    assert_eq!(accepted.status, InviteStatus::Accepted);
+    assert_eq!(accepted.accepted_by.map(|u| u.id), Some(joined.user.id));
+    let events = owner.audit(&AuditQuery { action: Some(AuditAction::InviteAccepted), actor: None, q: Some(email.into()) }, None, None).await.unwrap();
+    assert_eq!(events.data.len(), 1, "one invite_accepted event");
 }
 
 #[tokio::test]
@@ -365,7 +402,7 @@ async fn given_a_raw_server_that_closes_early_when_calling_then_truncated() {
     let e = within(Duration::from_secs(5), "me", client_of(&s.url, test_http_config()).me()).await.unwrap_err();
     assert!(matches!(e, Error::Truncated { .. }), "{e:?}");
     check(&e, ErrorCode::BadResponse, "Retry", &[KEY]);
-    assert!(s.last_head.lock().unwrap().contains(&format!("Bearer {KEY}")), "the key was really sent");
+    assert!(s.last_head().contains(&format!("Bearer {KEY}")), "the key was really sent");
 }
 
 #[tokio::test]
@@ -596,7 +633,7 @@ async fn given_the_calls_without_a_key_when_answered_or_failing_then_no_key_is_s
     let http = roster_core::Http::new(test_http_config()).unwrap();
     let s = canned(answer("200 OK", "application/json", br#"{"status": "ok"}"#)).await;
     assert_eq!(TeamClient::health(&http, &s.url).await.unwrap().status, HealthStatus::Ok);
-    let head = s.last_head.lock().unwrap().to_ascii_lowercase();
+    let head = s.last_head().to_ascii_lowercase();
     assert!(head.starts_with("get /healthz ") && !head.contains("authorization"), "{head}");
 
     let s = canned(answer("502 Bad Gateway", "text/html", b"<h1>502 Bad Gateway</h1>")).await;
@@ -608,8 +645,38 @@ async fn given_the_calls_without_a_key_when_answered_or_failing_then_no_key_is_s
     assert!(matches!(e, Error::Server { status: 502, .. }), "{e:?}");
     assert_no_secret(&e, &[token]);
     assert_eq!(s.requests.load(Ordering::SeqCst), 4, "a confirmation is sent once: a repeat would be refused although the first took effect");
-    let head = s.last_head.lock().unwrap().to_ascii_lowercase();
+    let head = s.last_head().to_ascii_lowercase();
     assert!(head.starts_with("post /v1/owner-promotions/confirm ") && !head.contains("authorization"), "{head}");
+}
+
+#[tokio::test]
+async fn given_a_failing_server_when_joining_then_the_attempts_of_one_call_share_one_idempotency_key_and_a_new_call_makes_another() {
+    let http = roster_core::Http::new(test_http_config()).unwrap();
+    let s = canned(answer("502 Bad Gateway", "text/html", b"<h1>502 Bad Gateway</h1>")).await;
+    let req = JoinRequest {
+        token: "a-join-token-from-the-link".into(),
+        mode: JoinMode::SignIn,
+        email: "ana@example.com".into(),
+        password: "the invitee's password".into(),
+        name: None,
+    };
+    let key_of = |head: &str| head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("idempotency-key:").map(|v| v.trim().to_string()));
+
+    let e = within(Duration::from_secs(5), "join", TeamClient::join(&http, &s.url, &req)).await.unwrap_err();
+    assert!(matches!(e, Error::Server { status: 502, .. }), "{e:?}");
+    assert_no_secret(&e, &[&req.password, &req.token]);
+    let heads = s.heads.lock().unwrap().clone();
+    assert_eq!(heads.len(), 3, "a join is retried like a read");
+    for head in &heads {
+        let head = head.to_ascii_lowercase();
+        assert!(head.starts_with("post /v1/join ") && !head.contains("authorization"), "{head}");
+    }
+    let keys: Vec<String> = heads.iter().map(|h| key_of(h).expect("every attempt carries an Idempotency-Key")).collect();
+    assert!(keys.iter().all(|k| *k == keys[0]), "one key for every attempt of the call: {keys:?}");
+
+    within(Duration::from_secs(5), "join again", TeamClient::join(&http, &s.url, &req)).await.unwrap_err();
+    assert_eq!(s.requests.load(Ordering::SeqCst), 6);
+    assert_ne!(key_of(&s.last_head()).unwrap(), keys[0], "another call is another join, with its own key");
 }
 
 // ---------------------------------------------------------------------------------------

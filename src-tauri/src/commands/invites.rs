@@ -1,7 +1,7 @@
 //! Invites: create (link on the clipboard at once), bulk, re-copy, message, resend, revoke.
 
-use roster_core::api::{Delivery, Invite, NewInvite};
-use roster_core::flows::BulkReport;
+use roster_core::api::{Invite, NewInvite};
+use roster_core::flows::{BulkOptions, BulkReport};
 use roster_core::{AppError, CopiedMessage, Desk, InviteCreated};
 use tauri::State;
 
@@ -11,9 +11,10 @@ pub async fn invite_create(desk: State<'_, Desk>, id: String, invite: NewInvite,
     desk.invite_create(&id, invite, &idempotency_key).await.map_err(AppError::from)
 }
 
+/// `options`: what every row carries (delivery, identity provider, secure sign-in, expiry).
 #[tauri::command]
-pub async fn invite_bulk(desk: State<'_, Desk>, id: String, text: String, role: String, delivery: Option<Delivery>) -> Result<BulkReport, AppError> {
-    desk.invite_bulk(&id, &text, &role, delivery).await.map_err(AppError::from)
+pub async fn invite_bulk(desk: State<'_, Desk>, id: String, text: String, role: String, options: BulkOptions) -> Result<BulkReport, AppError> {
+    desk.invite_bulk(&id, &text, &role, options).await.map_err(AppError::from)
 }
 
 #[tauri::command]

@@ -10,6 +10,7 @@ export type { AuditEvent } from "./AuditEvent";
 export type { AuditNotice } from "./AuditNotice";
 export type { AuditTarget } from "./AuditTarget";
 export type { AuditTargetKind } from "./AuditTargetKind";
+export type { BulkOptions } from "./BulkOptions";
 export type { BulkReport } from "./BulkReport";
 export type { BulkRow } from "./BulkRow";
 export type { BulkStop } from "./BulkStop";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bulkIgnored, bulkText, defaultInviteForm, inviteFields, isBulk, nextSubmission, parseEmails, toNewInvite, validateInvite } from "./inviteForm";
+import { bulkIgnored, bulkText, defaultInviteForm, inviteFields, isBulk, nextSubmission, parseEmails, toBulkOptions, toNewInvite, validateInvite } from "./inviteForm";
 import { idp, ownerMember, quotas, sixRoles } from "../test/fixtures";
 
 describe("parseEmails", () => {
@@ -61,8 +61,35 @@ describe("what is sent", () => {
     const f = { ...defaultInviteForm(idp, "member"), emails: "a@x.io b@x.io", provider: "google" as const, expiresInDays: 2 };
     expect(isBulk(f)).toBe(true);
     expect(bulkText(f)).toBe("a@x.io\nb@x.io");
-    expect(bulkIgnored(f, idp)).toEqual(["identity provider", "expiry"]);
+    expect(bulkIgnored(f, idp)).toEqual([]);
     expect(isBulk({ ...f, emails: "a@x.io" })).toBe(false);
+  });
+});
+
+describe("what a bulk run sends", () => {
+  it("every option of a single invite, provider with tenant included", () => {
+    const f = { ...defaultInviteForm(idp, "member"), emails: "a@x.io b@x.io", provider: "microsoft" as const, tenant: " t-1 ", expiresInDays: 3, delivery: "link" as const };
+    expect(toBulkOptions(f, idp)).toEqual({ delivery: "link", identity_provider: { provider: "microsoft", tenant_id: "t-1" }, expires_in_days: 3 });
+    expect(bulkIgnored(f, idp)).toEqual([]);
+  });
+  it("secure sign-in and expiry where offered", () => {
+    const f = { ...defaultInviteForm(sixRoles, "owner"), emails: "a@x.io, b@x.io", requireSecure: true, expiresInDays: 5 };
+    expect(toBulkOptions(f, sixRoles)).toEqual({ require_secure_sign_in: true, expires_in_days: 5 });
+  });
+  it("only the fields the policy has; defaults left to the server", () => {
+    const f = { ...defaultInviteForm(ownerMember, "member"), emails: "a@x.io b@x.io", requireSecure: true, provider: "google" as const, tenant: "t-1", delivery: "email" as const };
+    expect(toBulkOptions(f, ownerMember)).toEqual({});
+    expect(toBulkOptions({ ...defaultInviteForm(idp, "member"), emails: "a@x.io b@x.io" }, idp)).toEqual({ delivery: "email" });
+  });
+  it("the same settings as the single invite, but the notification e-mail, which the dialog notes", () => {
+    const f = { ...defaultInviteForm(idp, "member"), emails: "a@x.io b@x.io", provider: "google" as const, notificationEmail: " n@x.io ", expiresInDays: 2 };
+    const { email: _email, role: _role, notification_email, ...shared } = toNewInvite(f, idp);
+    expect(notification_email).toBe("n@x.io");
+    expect(toBulkOptions(f, idp)).toEqual(shared);
+    expect(bulkIgnored(f, idp)).toEqual(["notification e-mail"]);
+    // Where the policy has no notification e-mail there is nothing to leave out.
+    expect(bulkIgnored({ ...f, notificationEmail: "n@x.io" }, quotas)).toEqual([]);
+    expect(bulkIgnored({ ...f, notificationEmail: "  " }, idp)).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 // The invite dialog's form: what it shows for a policy, how it is checked, and what it sends.
 
-import type { Delivery, IdentityProvider, NewInvite, TeamPolicy } from "../contract";
+import type { BulkOptions, Delivery, IdentityProvider, NewInvite, TeamPolicy } from "../contract";
 
 export type InviteForm = {
   /** One address, or many separated by commas, semicolons, spaces or lines. */
@@ -80,16 +80,25 @@ export function isBulk(form: InviteForm): boolean {
   return parseEmails(form.emails).length > 1;
 }
 
+/**
+ * What every invite of the form carries besides its address, role and notification e-mail
+ * (one invite or many alike): only the fields this policy has, defaults left to the server.
+ */
+function inviteSettings(form: InviteForm, policy: TeamPolicy): BulkOptions {
+  const out: BulkOptions = {};
+  if (policy.delivery_methods.length > 1) out.delivery = form.delivery;
+  if (policy.identity_provider_restriction && form.provider !== "any") {
+    out.identity_provider = form.provider === "microsoft" && form.tenant.trim() ? { provider: "microsoft", tenant_id: form.tenant.trim() } : { provider: form.provider };
+  }
+  if (policy.secure_sign_in_option && form.requireSecure) out.require_secure_sign_in = true;
+  if (form.expiresInDays !== policy.invite_lifetime_days) out.expires_in_days = form.expiresInDays;
+  return out;
+}
+
 /** The single invite to send: only the fields this policy has, defaults left to the server. */
 export function toNewInvite(form: InviteForm, policy: TeamPolicy): NewInvite {
-  const inv: NewInvite = { email: parseEmails(form.emails)[0] ?? "", role: form.role };
-  if (policy.delivery_methods.length > 1) inv.delivery = form.delivery;
-  if (policy.identity_provider_restriction && form.provider !== "any") {
-    inv.identity_provider = form.provider === "microsoft" && form.tenant.trim() ? { provider: "microsoft", tenant_id: form.tenant.trim() } : { provider: form.provider };
-  }
+  const inv: NewInvite = { email: parseEmails(form.emails)[0] ?? "", role: form.role, ...inviteSettings(form, policy) };
   if (policy.notification_email && form.notificationEmail.trim()) inv.notification_email = form.notificationEmail.trim();
-  if (policy.secure_sign_in_option && form.requireSecure) inv.require_secure_sign_in = true;
-  if (form.expiresInDays !== policy.invite_lifetime_days) inv.expires_in_days = form.expiresInDays;
   return inv;
 }
 
@@ -119,12 +128,14 @@ export function bulkText(form: InviteForm): string {
   return parseEmails(form.emails).join("\n");
 }
 
-/** Options a bulk run does not carry (invite_bulk takes role and delivery only). */
+/** invite_bulk's options: every address gets what a single invite would, but the notification e-mail. */
+export function toBulkOptions(form: InviteForm, policy: TeamPolicy): BulkOptions {
+  return inviteSettings(form, policy);
+}
+
+/** Fields filled in that a bulk run leaves out: the notification e-mail only, as it names one person's inbox. */
 export function bulkIgnored(form: InviteForm, policy: TeamPolicy): string[] {
   const out: string[] = [];
-  if (policy.identity_provider_restriction && form.provider !== "any") out.push("identity provider");
   if (policy.notification_email && form.notificationEmail.trim()) out.push("notification e-mail");
-  if (policy.secure_sign_in_option && form.requireSecure) out.push("secure sign-in");
-  if (form.expiresInDays !== policy.invite_lifetime_days) out.push("expiry");
   return out;
 }
