@@ -75,13 +75,17 @@ def test_given_several_accounts_when_switching_by_rail_and_by_shortcut_then_the_
     assert len(active) == 1 and active[0].get_attribute("aria-label").startswith(names[2])
     app.row("member-row", "@kestrel.example", timeout=20)
 
-    # A search in one team does not follow the user into the next one.
+    # Each team keeps its own table: a search in one does not follow the user into the next,
+    # and back in the first, it is as the user left it.
     app.type("members-search", "zzz-nobody")
     app.find("members-empty")
     app.switch_to(names[1])
     assert app.find("members-search").get_attribute("value") == ""
     app.row("member-row", "@bluefin.example", timeout=20)
     app.switch_to(names[2])
+    assert app.find("members-search").get_attribute("value") == "zzz-nobody"
+    app.find("members-empty")
+    app.find("members-search").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
     app.row("member-row", "@kestrel.example", timeout=20)
 
     # Ctrl+2: the second account, from anywhere in the window.

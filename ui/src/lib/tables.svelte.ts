@@ -1,0 +1,37 @@
+// The members tables of the accounts seen this session (MemberTables mounts them), kept here so
+// they outlive the component that shows them: a switch to a team with nothing loaded yet, or a
+// visit to another tab, unmounts that component, not the tables.
+
+import type { OwnerPromotion, SavedAccount, TeamView } from "../contract";
+
+export class TableProps {
+  view = $state.raw() as TeamView;
+  account = $state.raw() as SavedAccount;
+  promotions = $state.raw() as OwnerPromotion[];
+  now = $state(0);
+
+  constructor(view: TeamView, account: SavedAccount, promotions: OwnerPromotion[], now: number) {
+    this.set(view, account, promotions, now);
+  }
+
+  /** Assigns only what changed (an unchanged value wakes nothing anyway; this says so). */
+  set(view: TeamView, account: SavedAccount, promotions: OwnerPromotion[], now: number): void {
+    if (this.view !== view) this.view = view;
+    if (this.account !== account) this.account = account;
+    if (this.promotions !== promotions) this.promotions = promotions;
+    if (this.now !== now) this.now = now;
+  }
+}
+
+/** A mounted table: its element (on the page or parked off it), props and exports. */
+export type Table = { el: HTMLDivElement; props: TableProps; exports: { focusSearch(): void; resume(): void } };
+
+/** By account, in the order shown, most recent last. */
+export const parked = new Map<string, Table>();
+
+/** Least recently shown first: the accounts whose tables go when more than `keep` are kept. */
+export function evictable(order: string[], keep: number, exists: (id: string) => boolean): string[] {
+  const gone = order.filter((id) => !exists(id));
+  const live = order.filter(exists);
+  return [...gone, ...live.slice(0, Math.max(0, live.length - keep))];
+}
