@@ -158,13 +158,19 @@ impl TeamView {
 }
 
 /// A cached `TeamView` (`stale`) as JSON, spliced from the cache file's own text
-/// (`Cache::load_raw`): what the window gets on a switch to a team it does not hold.
+/// (`Cache::load_raw`): what the window gets on a switch to a team it does not hold. A team
+/// longer than `FIRST_PAGE` comes as its first screen (`partial`: those members, no invites or
+/// activity) and the `team_refresh` that follows brings the rest, fresh or, failing that, the
+/// whole cached team: 10,000 members took ~110 ms from the click to the DOM, most of it
+/// carrying and parsing 2 MB the window shows 21 rows of (BENCHMARKS.md §2).
 #[derive(Debug)]
 pub struct CachedView(Box<RawValue>);
 
 impl CachedView {
-    /// `None` only if serde_json cannot write what it just read: then there is no cache.
+    /// `None` only if the cache's text is not what it vouches for, or serde_json cannot write
+    /// what it just read: then there is no cache.
     fn new(account: &str, raw: RawSnapshot) -> Option<CachedView> {
+        let no_cache = |e: &serde_json::Error| tracing::warn!(account, error = %e, "cached view not usable; no cache");
         // TeamView's fields, with the big ones as the file holds them.
         #[derive(Serialize)]
         struct View<'a> {
@@ -179,8 +185,19 @@ impl CachedView {
             partial: bool,
         }
         let RawSnapshot { saved_at, me, members, invites, audit } = &raw;
-        let view = View { account, me, members, invites, audit, fetched_at: *saved_at, stale: true, error: None, partial: false };
-        let json = serde_json::to_string(&view).inspect_err(|e| tracing::warn!(account, error = %e, "cached view not written; no cache")).ok()?;
+        // Members split apart without being parsed: a scan of the text, no structs.
+        let all: Vec<&RawValue> = serde_json::from_str(members.get()).inspect_err(no_cache).ok()?;
+        let partial = all.len() > FIRST_PAGE as usize;
+        let (first_screen, empty);
+        let (members, invites, audit): (&RawValue, &RawValue, &RawValue) = if partial {
+            first_screen = RawValue::from_string(serde_json::to_string(&all[..FIRST_PAGE as usize]).inspect_err(no_cache).ok()?).ok()?;
+            empty = RawValue::from_string("[]".to_string()).ok()?;
+            (&first_screen, &empty, &empty)
+        } else {
+            (members, invites, audit)
+        };
+        let view = View { account, me, members, invites, audit, fetched_at: *saved_at, stale: true, error: None, partial };
+        let json = serde_json::to_string(&view).inspect_err(no_cache).ok()?;
         RawValue::from_string(json).map(CachedView).ok()
     }
 
@@ -415,7 +432,8 @@ impl Desk {
     }
 
     /// Makes `id` active and, with `want_cached`, returns its cached snapshot at once
-    /// (`stale`), or `None` when there is none; the UI then calls `team_refresh`. A window that
+    /// (`stale`; a long team's first screen, `partial`: see `CachedView`), or `None` when there
+    /// is none; the UI then calls `team_refresh`. A window that
     /// still holds the account's data asks for none: reading and sending a 10,000-member
     /// snapshot it would throw away cost it ~10 ms of parsing per switch (BENCHMARKS.md §2).
     pub async fn account_switch(&self, id: &str, want_cached: bool) -> Result<Option<CachedView>> {

@@ -686,7 +686,7 @@ async fn given_a_team_longer_than_a_page_and_nothing_cached_when_asking_for_its_
         vec![roster_server::seed::scale(db, "Long Team", "owner-member-link", 450, 5, chrono::Utc::now()).expect("seed 450 members")]
     })
     .await;
-    let s = desk(&t);
+    let s = desk_with(common::http_with(|c| c.attempts = 1));
     let key = ApiKey::from(t.accounts[0].keys[0].key.clone());
     let id = s.desk.account_add(t.url(), key, None).await.unwrap().accounts[0].id.clone();
 
@@ -703,6 +703,16 @@ async fn given_a_team_longer_than_a_page_and_nothing_cached_when_asking_for_its_
     assert_eq!(whole.members.len(), 450);
     assert_eq!(first.members, whole.members[..first.members.len()], "the first page is not the whole team's first screen");
     // and it is not cached as if it were the team
+    // and once cached, a switch sends the same first screen from disk, the whole team staying
+    // on disk for the refresh to fall back on
     let cached: serde_json::Value = serde_json::from_str(s.desk.account_switch(&id, true).await.unwrap().expect("cached").json()).unwrap();
-    assert_eq!(cached["members"].as_array().unwrap().len(), 450);
+    assert_eq!(cached["partial"], true);
+    assert_eq!(cached["stale"], true);
+    assert_eq!(cached["members"], serde_json::to_value(&first.members).unwrap());
+    assert_eq!(cached["invites"], serde_json::json!([]));
+    let TestServer { server, .. } = t;
+    server.shutdown().await;
+    let offline = s.desk.team_refresh(&id).await.unwrap();
+    assert!(offline.stale && offline.error.is_some() && !offline.partial);
+    assert_eq!(offline.members.len(), 450);
 }

@@ -35,10 +35,19 @@ export function managerRoles(policy: TeamPolicy): Role[] {
   return policy.roles.filter((r) => r.manages_team);
 }
 
+// Owner counts per member list (replaced whole when its data changes) and policy: a switch
+// back to a team of 10,000 asks again for a count nothing has changed.
+const ownerCounts = new WeakMap<Member[], WeakMap<TeamPolicy, number>>();
+
 export function countOwners(members: Member[], policy: TeamPolicy): number {
+  const byPolicy = ownerCounts.get(members) ?? new WeakMap<TeamPolicy, number>();
+  ownerCounts.set(members, byPolicy);
+  const known = byPolicy.get(policy);
+  if (known !== undefined) return known;
   const owners = new Set(ownerRoles(policy).map((r) => r.id));
   let n = 0;
   for (const m of members) if (owners.has(m.role)) n++;
+  byPolicy.set(policy, n);
   return n;
 }
 
