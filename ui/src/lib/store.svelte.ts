@@ -8,7 +8,7 @@ import { railOrder } from "./accounts";
 import { guardCtx } from "./guards";
 import { toast } from "./toasts.svelte";
 import { toAppError } from "./errors";
-import { markRowsPainted, markSwitch } from "./timing";
+import { afterNextPaint, markRowsPainted, markSwitch } from "./timing";
 
 export type Tab = "members" | "invites" | "activity";
 export const TABS: Tab[] = ["members", "invites", "activity"];
@@ -84,7 +84,14 @@ class Store {
     markSwitch(id);
     this.activeId = id;
     const inMemory = !!this.views[id];
-    if (inMemory) void markRowsPainted(id, "memory");
+    if (inMemory) {
+      void markRowsPainted(id, "memory");
+      // The window shows the team already: Rust hears of the switch once it is drawn, so its
+      // answer and the accounts-changed event it sends do not compete with that frame. A newer
+      // switch in the meantime makes this one moot.
+      await afterNextPaint();
+      if (this.activeId !== id) return;
+    }
     try {
       const cached = await ipc.accountSwitch(id, !inMemory);
       const mine = this.views[id];

@@ -37,7 +37,7 @@ export async function markRowsPainted(id: string, source: RowsSource): Promise<v
 }
 
 /** Resolves just after the next paint with the time its frame began. */
-function afterNextPaint(): Promise<number> {
+export function afterNextPaint(): Promise<number> {
   return new Promise((resolve) => {
     const later = () => {
       const frame = performance.now();
