@@ -54,19 +54,24 @@ class _Event(ctypes.Union):
     _fields_ = [("xclient", _ClientMessage), ("pad", ctypes.c_long * 24)]
 
 
-def _pid_of(display, window: int, net_wm_pid: int) -> int | None:
+def _property(display, window: int, atom: int, kind: int, longs: int, read):
+    """`read(data, items)` of the window's property `atom` of type `kind`, or None without one."""
     actual_type, actual_format = Atom(), ctypes.c_int()
     items, after, data = ctypes.c_ulong(), ctypes.c_ulong(), ctypes.c_void_p()
     status = _x.XGetWindowProperty(
-        display, window, net_wm_pid, 0, 1, 0, XA_CARDINAL,
+        display, window, atom, 0, longs, 0, kind,
         ctypes.byref(actual_type), ctypes.byref(actual_format), ctypes.byref(items), ctypes.byref(after), ctypes.byref(data),
     )  # fmt: skip
     if status != 0 or not data.value:
         return None
     try:
-        return ctypes.cast(data, ctypes.POINTER(ctypes.c_ulong))[0] if items.value else None
+        return read(data, items.value) if items.value else None
     finally:
         _x.XFree(data)
+
+
+def _pid_of(display, window: int, net_wm_pid: int) -> int | None:
+    return _property(display, window, net_wm_pid, XA_CARDINAL, 1, lambda data, _: ctypes.cast(data, ctypes.POINTER(ctypes.c_ulong))[0])
 
 
 def _open_display():
@@ -98,18 +103,9 @@ def window_titles(pid: int) -> list[str]:
         utf8 = _x.XInternAtom(display, b"UTF8_STRING", 0)
         titles = []
         for w in _windows_of(display, pid):
-            actual_type, actual_format = Atom(), ctypes.c_int()
-            items, after, data = ctypes.c_ulong(), ctypes.c_ulong(), ctypes.c_void_p()
-            status = _x.XGetWindowProperty(
-                display, w, net_wm_name, 0, 1024, 0, utf8,
-                ctypes.byref(actual_type), ctypes.byref(actual_format), ctypes.byref(items), ctypes.byref(after), ctypes.byref(data),
-            )  # fmt: skip
-            if status != 0 or not data.value:
-                continue
-            try:
-                titles.append(ctypes.string_at(data, items.value).decode(errors="replace"))
-            finally:
-                _x.XFree(data)
+            title = _property(display, w, net_wm_name, utf8, 1024, lambda data, n: ctypes.string_at(data, n).decode(errors="replace"))
+            if title is not None:
+                titles.append(title)
         return titles
     finally:
         _x.XCloseDisplay(display)

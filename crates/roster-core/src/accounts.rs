@@ -58,6 +58,28 @@ pub struct SavedAccount {
 }
 
 impl SavedAccount {
+    /// A made-up owner account of `label`, for unit tests of what shows accounts (notices, the
+    /// tray menu); never saved.
+    #[doc(hidden)]
+    pub fn example(label: &str, key_store: KeyStore) -> SavedAccount {
+        SavedAccount {
+            id: label.to_lowercase(),
+            label: label.into(),
+            server: "https://api.example.com".into(),
+            account_id: format!("acc_{label}"),
+            account_name: label.into(),
+            preset: "owner-member-link".into(),
+            user_email: "ana@example.com".into(),
+            user_name: "Ana".into(),
+            role: "owner".into(),
+            role_name: "Owner".into(),
+            colour: "#2563eb".into(),
+            order: 0,
+            key_store,
+            added_at: chrono::Utc::now(),
+        }
+    }
+
     /// The key's entry in its store (shared by the app and the CLI).
     pub fn key_entry(&self) -> KeyEntry {
         let name = if self.label == self.account_name {

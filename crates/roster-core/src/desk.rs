@@ -1125,22 +1125,7 @@ mod tests {
     }
 
     fn saved(label: &str, key_store: KeyStore) -> SavedAccount {
-        SavedAccount {
-            id: label.to_lowercase(),
-            label: label.into(),
-            server: "https://api.example.com".into(),
-            account_id: format!("acc_{label}"),
-            account_name: label.into(),
-            preset: "owner-member-link".into(),
-            user_email: "ana@example.com".into(),
-            user_name: "Ana".into(),
-            role: "owner".into(),
-            role_name: "Owner".into(),
-            colour: "#2563eb".into(),
-            order: 0,
-            key_store,
-            added_at: chrono::Utc::now(),
-        }
+        SavedAccount::example(label, key_store)
     }
 
     #[test]
