@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "account_reorder",
     "account_update",
     "keychain_doctor",
+    "team_cached",
     "team_first_page",
     "team_refresh",
     "member_update",

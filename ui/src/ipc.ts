@@ -47,6 +47,7 @@ export const keychainDoctor = () => call<KeyReport[]>("keychain_doctor");
 // ---- team data ---------------------------------------------------------------------------
 export const teamRefresh = (id: string) => call<TeamView>("team_refresh", { id });
 export const teamFirstPage = (id: string) => call<TeamView>("team_first_page", { id });
+export const teamCached = (id: string) => call<TeamView | null>("team_cached", { id });
 
 // ---- members -----------------------------------------------------------------------------
 export const memberSetRole = (id: string, userId: string, role: string) => call<MemberUpdate>("member_update", { id, userId, role, setQuota: false });

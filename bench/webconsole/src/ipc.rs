@@ -200,6 +200,10 @@ async fn dispatch(desk: &Desk, cmd: &str, args: Value) -> Result<Value, Failure>
             reply(desk.account_update(&a.id, a.label, a.colour).await)
         }
         "keychain_doctor" => reply(desk.keychain_doctor().await),
+        "team_cached" => {
+            let a: ById = parse(cmd, args)?;
+            reply(desk.team_cached(&a.id).await)
+        }
         "team_first_page" => {
             let a: ById = parse(cmd, args)?;
             reply(desk.team_first_page(&a.id).await)

@@ -201,6 +201,10 @@ impl CachedView {
         RawValue::from_string(json).map(CachedView).ok()
     }
 
+    fn load(cache: &Cache, account: &str) -> Option<CachedView> {
+        cache.load_raw(account).and_then(|raw| CachedView::new(account, raw))
+    }
+
     /// The JSON text, as the window receives it.
     pub fn json(&self) -> &str {
         self.0.get()
@@ -441,12 +445,21 @@ impl Desk {
         let (view, cached) = self
             .with_store(move |inner, s| {
                 s.switch(&id)?;
-                let cached = if want_cached { inner.cache.load_raw(&id).and_then(|raw| CachedView::new(&id, raw)) } else { None };
+                let cached = if want_cached { CachedView::load(&inner.cache, &id) } else { None };
                 Ok((inner.view(s), cached))
             })
             .await?;
         self.accounts_changed(&view, false);
         Ok(cached)
+    }
+
+    /// `id`'s cached view as `account_switch` would send it, without switching (`None`: nothing
+    /// cached). The window reads the other accounts' first screens while it is idle after a
+    /// start, so the first switch to each shows at once (BENCHMARKS.md §2).
+    pub async fn team_cached(&self, id: &str) -> Result<Option<CachedView>> {
+        self.account(id).await?;
+        let (id, cache) = (id.to_string(), self.inner.cache.clone());
+        tokio::task::spawn_blocking(move || CachedView::load(&cache, &id)).await.map_err(join_error)
     }
 
     /// Puts `ids` first, in that order.

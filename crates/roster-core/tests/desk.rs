@@ -223,6 +223,8 @@ async fn given_no_snapshot_when_switching_then_none_and_after_a_refresh_the_cach
     let view = s.desk.account_add(t.url(), t.key("six-roles-2fa", "owner"), None).await.unwrap();
     let (northwind, bluefin) = (view.accounts[0].id.clone(), view.accounts[1].id.clone());
     assert!(s.desk.account_switch(&northwind, true).await.unwrap().is_none(), "nothing cached yet");
+    assert!(s.desk.team_cached(&bluefin).await.unwrap().is_none(), "nothing cached yet");
+    assert_eq!(s.desk.team_cached("nope").await.unwrap_err().code(), ErrorCode::UnknownAccount);
 
     let fresh = s.desk.team_refresh(&northwind).await.unwrap();
     assert!(!fresh.stale && fresh.error.is_none());
@@ -234,7 +236,11 @@ async fn given_no_snapshot_when_switching_then_none_and_after_a_refresh_the_cach
 
     assert!(s.desk.account_switch(&bluefin, false).await.unwrap().is_none(), "the window holds it: nothing read or sent");
     assert_eq!(s.desk.accounts_list().await.unwrap().active.as_deref(), Some(bluefin.as_str()));
+    // Read ahead without switching: the same view a switch sends, the active account unchanged.
+    let ahead = s.desk.team_cached(&northwind).await.unwrap().expect("a cached snapshot");
+    assert_eq!(s.desk.accounts_list().await.unwrap().active.as_deref(), Some(bluefin.as_str()));
     let cached = s.desk.account_switch(&northwind, true).await.unwrap().expect("a cached snapshot");
+    assert_eq!(ahead.json(), cached.json());
     // The cached view goes out as the file's own text: it must be exactly the TeamView the
     // window got fresh, marked stale, dated when it was saved.
     let cached: serde_json::Value = serde_json::from_str(cached.json()).unwrap();

@@ -25,6 +25,7 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         accounts::account_reorder,
         accounts::account_update,
         accounts::keychain_doctor,
+        team::team_cached,
         team::team_first_page,
         team::team_refresh,
         members::member_update,

@@ -8,9 +8,12 @@ import { railOrder } from "./accounts";
 import { guardCtx } from "./guards";
 import { toast } from "./toasts.svelte";
 import { toAppError } from "./errors";
-import { afterNextPaint, markRowsPainted, markSwitch } from "./timing";
+import { afterNextPaint, markRowsPainted, markSwitch, whenIdle } from "./timing";
 
 export type Tab = "members" | "invites" | "activity";
+
+/** How many teams the window reads ahead from the cache (MemberTables keeps as many tables). */
+export const READ_AHEAD = 8;
 export const TABS: Tab[] = ["members", "invites", "activity"];
 
 class Store {
@@ -133,6 +136,10 @@ class Store {
       const v = await ipc.teamRefresh(id);
       this.setView(id, v);
       if (id === this.activeId) void markRowsPainted(id, "network");
+      if (!this.readingAhead) {
+        this.readingAhead = true;
+        void this.readAhead();
+      }
       this.loadErrors = { ...this.loadErrors, [id]: null };
       void this.loadPromotions(id, v);
     } catch (e) {
@@ -141,6 +148,29 @@ class Store {
       else this.loadErrors = { ...this.loadErrors, [id]: err };
     } finally {
       this.refreshing = { ...this.refreshing, [id]: false };
+    }
+  }
+
+  /** Once per session, after the first team is in; a later run ends an earlier one. */
+  private readingAhead = false;
+  private readAheadRun = 0;
+
+  /** The other accounts' cached views, read one at a time while the window is idle after a
+   * start: the first switch to each then shows at once instead of waiting for the disk and a
+   * first display (BENCHMARKS.md §2). A team the user reaches first is simply skipped. */
+  private async readAhead(): Promise<void> {
+    const run = ++this.readAheadRun;
+    for (const a of this.rail.slice(0, READ_AHEAD)) {
+      if (this.views[a.id]) continue;
+      await whenIdle();
+      if (run !== this.readAheadRun) return;
+      if (this.views[a.id]) continue;
+      try {
+        const v = await ipc.teamCached(a.id);
+        if (v && !this.views[a.id]) this.setView(a.id, v);
+      } catch {
+        // Nothing lost: a switch reads the cache again and says what went wrong.
+      }
     }
   }
 

@@ -7,6 +7,7 @@ const ipc = vi.hoisted(() => ({
   accountsList: vi.fn(),
   accountSwitch: vi.fn(),
   teamRefresh: vi.fn(),
+  teamCached: vi.fn(async (_id: string): Promise<TeamView | null> => null),
   teamFirstPage: vi.fn(async (): Promise<TeamView> => {
     throw { code: "unreachable", message: "not in this test" };
   }),
@@ -36,6 +37,10 @@ const flush = () => new Promise((r) => setTimeout(r, 0));
 
 beforeEach(() => {
   vi.clearAllMocks();
+  // A new session: reading ahead again, and an earlier test's read-ahead ends.
+  const session = store as unknown as { readingAhead: boolean; readAheadRun: number };
+  session.readingAhead = false;
+  session.readAheadRun++;
   store.views = {};
   store.loadErrors = {};
   store.refreshing = {};
@@ -95,6 +100,20 @@ describe("switching", () => {
     store.accounts = accounts(null, "a");
     await store.switchTo("a");
     expect(ipc.teamFirstPage).not.toHaveBeenCalled();
+  });
+
+  it("after the first team is in, reads the other accounts' cached views ahead, skipping any the window holds", async () => {
+    ipc.accountSwitch.mockResolvedValue(null);
+    ipc.teamRefresh.mockImplementation(async (id: string) => team(id, "2026-11-24T10:00:00Z"));
+    ipc.teamCached.mockImplementation(async (id: string) => (id === "c" ? null : team(id, "2026-11-24T09:00:00Z", { stale: true })));
+    store.accounts = accounts(null, "a", "b", "c");
+    await store.switchTo("a");
+    for (let i = 0; i < 20 && ipc.teamCached.mock.calls.length < 2; i++) await new Promise((r) => setTimeout(r, 60));
+    await flush();
+    expect(ipc.teamCached.mock.calls.map(([id]) => id)).toEqual(["b", "c"]);
+    expect(store.views.b).toMatchObject({ stale: true, fetched_at: "2026-11-24T09:00:00Z" });
+    expect(store.views.c).toBeUndefined();
+    expect(store.activeId).toBe("a");
   });
 
   it("a failed refresh keeps the data and marks it stale with the error", async () => {

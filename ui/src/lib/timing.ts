@@ -48,3 +48,12 @@ export function afterNextPaint(): Promise<number> {
     else later();
   });
 }
+
+/** Resolves when the page is idle (requestIdleCallback where the web view has it), for work
+ * that must not compete with what the user waits for. */
+export function whenIdle(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestIdleCallback === "function") requestIdleCallback(() => resolve(), { timeout: 2000 });
+    else setTimeout(resolve, 50);
+  });
+}
