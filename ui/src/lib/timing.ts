@@ -3,6 +3,7 @@
 //
 //   roster:switch  the user picked an account ({id})
 //   roster:rows    that account's member rows are on screen ({id, source, rows})
+//   roster:ahead   the other accounts' tables are built from the cache, off the page ({teams})
 //
 // A mark is an entry in the page's own timeline, nothing leaves the web view. Each switch
 // clears the previous one's marks, so a long session keeps a handful of entries.
@@ -56,4 +57,12 @@ export function whenIdle(): Promise<void> {
     if (typeof requestIdleCallback === "function") requestIdleCallback(() => resolve(), { timeout: 2000 });
     else setTimeout(resolve, 50);
   });
+}
+
+export const AHEAD = "roster:ahead";
+
+/** Marks `roster:ahead`: the tables of `teams` accounts were read ahead and built. */
+export function markReadAhead(teams: number): void {
+  performance.clearMarks(AHEAD);
+  performance.mark(AHEAD, { detail: { teams } });
 }
