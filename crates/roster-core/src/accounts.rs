@@ -389,11 +389,10 @@ impl AccountStore {
             }
             return Err(e);
         }
-        if let Some(cache) = &self.cache {
-            if let Err(e) = cache.remove(&account.id) {
+        if let Some(cache) = &self.cache
+            && let Err(e) = cache.remove(&account.id) {
                 tracing::warn!(account = %account.id, error = %e, "could not delete the cached snapshot");
             }
-        }
         self.file = file;
         Ok(account)
     }

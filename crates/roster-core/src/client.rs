@@ -530,11 +530,10 @@ async fn read_json<T: DeserializeOwned>(url: &str, resp: reqwest::Response, limi
     let is_problem = content_type.starts_with("application/problem+json");
     let is_json = content_type.starts_with("application/json") || is_problem;
     if !status.is_success() {
-        if is_json {
-            if let Ok(problem) = serde_json::from_slice::<Problem>(&body) {
+        if is_json
+            && let Ok(problem) = serde_json::from_slice::<Problem>(&body) {
                 return Err(Error::Api { problem, retry_after });
             }
-        }
         if status.is_server_error() {
             return Err(Error::Server { url: url.to_string(), status: status.as_u16() });
         }
@@ -644,7 +643,7 @@ mod tests {
 
     #[test]
     fn given_a_front_ends_key_when_parsing_then_generated_keys_pass_and_garbage_is_invalid() {
-        for good in ["0f8e1c9a-4b2d-4e6f-9a1b-3c5d7e9f1a2b", "0123456789abcdef", &IdempotencyKey::new().as_str().to_string(), &"k".repeat(128)] {
+        for good in ["0f8e1c9a-4b2d-4e6f-9a1b-3c5d7e9f1a2b", "0123456789abcdef", IdempotencyKey::new().as_str(), &"k".repeat(128)] {
             assert_eq!(IdempotencyKey::parse(good).unwrap().as_str(), good);
         }
         for bad in ["", "1", "short-key-12345", "has spaces in it 0123", "ünïcode-0123456789", "line\nbreak-0123456789", &"k".repeat(129), "semi;colon;0123456789"] {

@@ -277,11 +277,10 @@ impl Owner {
     }
 
     fn run_pending_clear(&mut self) {
-        if let Some(p) = self.pending_clear.take() {
-            if let Err(e) = self.clear_if_holds(&p.text) {
+        if let Some(p) = self.pending_clear.take()
+            && let Err(e) = self.clear_if_holds(&p.text) {
                 tracing::warn!(error = %e, "auto-clear of the clipboard failed");
             }
-        }
     }
 
     #[cfg(all(unix, not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))))]

@@ -429,13 +429,12 @@ fn header_columns(fields: &[String]) -> Option<(usize, Option<usize>)> {
 
 /// The (address, role) pairs of one line.
 fn entries(fields: &[String], columns: Option<(usize, Option<usize>)>, policy: &TeamPolicy) -> Vec<(String, Option<String>)> {
-    if let Some((email_col, role_col)) = columns {
-        if fields.len() > 1 {
+    if let Some((email_col, role_col)) = columns
+        && fields.len() > 1 {
             let email = fields.get(email_col).map(|f| address(f)).unwrap_or_default();
             let role = role_col.and_then(|c| fields.get(c)).filter(|r| !r.is_empty()).cloned();
             return if email.is_empty() { Vec::new() } else { vec![(email, role)] };
         }
-    }
     if fields.len() == 2 && !fields[1].is_empty() && !fields[1].contains('@') && !fields[0].is_empty() {
         return vec![(address(&fields[0]), Some(fields[1].clone()))];
     }
@@ -446,12 +445,11 @@ fn entries(fields: &[String], columns: Option<(usize, Option<usize>)>, policy: &
             continue;
         }
         let words: Vec<&str> = field.split_whitespace().collect();
-        if let [email, role] = words.as_slice() {
-            if email.contains('@') && !role.contains('@') && known_role(policy, role).is_some() {
+        if let [email, role] = words.as_slice()
+            && email.contains('@') && !role.contains('@') && known_role(policy, role).is_some() {
                 out.push((address(email), Some(role.to_string())));
                 continue;
             }
-        }
         out.extend(words.into_iter().map(|w| (address(w), None)));
     }
     out

@@ -158,11 +158,10 @@ pub async fn redeem(st: &AppState, ip: std::net::IpAddr, req: JoinRequest, idem_
         return Err(not_found());
     }
     st.limiter.take(format!("join-token:{}", req.token), limits.joins_per_minute_per_token)?;
-    if let Some(k) = &idem_key {
-        if let Some(joined) = replay(st, &req, k).await? {
+    if let Some(k) = &idem_key
+        && let Some(joined) = replay(st, &req, k).await? {
             return Ok((joined, true));
         }
-    }
     let hash = request_hash(&req);
     let email = req.email.trim().to_string();
     let ctx = load(st, req.token.clone()).await?;
@@ -272,11 +271,10 @@ pub async fn redeem(st: &AppState, ip: std::net::IpAddr, req: JoinRequest, idem_
             // limit, e.g. after the limit was lowered, must not lock out everyone while seats
             // are free: they are admitted until the members reach the limit.)
             let s = seats(tx, inv.account_id, policy, now)?;
-            if let Some(limit) = s.limit {
-                if s.members >= limit {
+            if let Some(limit) = s.limit
+                && s.members >= limit {
                     return Err(seat_limit_error(&account.name, s.members, s.pending_invites, limit));
                 }
-            }
             tx.execute(
                 "INSERT INTO memberships (account_id, user_id, role, joined_at, last_login_at) VALUES (?1, ?2, ?3, ?4, ?4)",
                 params![inv.account_id, user_id, inv.invite.role, now_s],

@@ -202,11 +202,10 @@ pub struct ListQuery {
 pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Query<ListQuery>) -> Result<axum::Json<Page<Member>>, ApiError> {
     let limit = check_limit(query.limit)?;
     let after = ListCursor::decode(query.sort, query.cursor.as_deref())?;
-    if let Some(role) = &query.role {
-        if caller.policy().role(role).is_none() {
+    if let Some(role) = &query.role
+        && caller.policy().role(role).is_none() {
             return Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UnknownRole, unknown_role_message(caller.policy(), role)));
         }
-    }
     let pattern = like_pattern(query.q.as_deref())?;
     let view = View::of(&caller);
     let account_id = caller.account_id;
@@ -298,11 +297,10 @@ pub async fn update(
 ) -> Result<axum::Json<MemberUpdate>, ApiError> {
     caller.require_manager()?;
     let policy = caller.policy();
-    if let Some(role) = &patch.role {
-        if policy.role(role).is_none() {
+    if let Some(role) = &patch.role
+        && policy.role(role).is_none() {
             return Err(ApiError::unprocessable(ErrorCode::UnknownRole, unknown_role_message(policy, role)));
         }
-    }
     if patch.quota.is_some() && !policy.member_quotas {
         return Err(ApiError::unprocessable(ErrorCode::NotAllowedByPolicy, "This team has no per-member quotas."));
     }

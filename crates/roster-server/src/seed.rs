@@ -62,6 +62,7 @@ pub fn issue_key(tx: &Transaction<'_>, account: i64, user: i64, now: DateTime<Ut
     Ok(key)
 }
 
+#[expect(clippy::too_many_arguments, reason = "one argument per column of the audit row it writes")]
 fn audit(tx: &Transaction<'_>, account: i64, action: &str, actor: Option<i64>, kind: &str, target_id: &str, email: &str, details: serde_json::Value, at: DateTime<Utc>) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO audit (account_id, action, actor_user_id, target_kind, target_id, target_email, details, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -156,7 +157,9 @@ pub fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<SeededAccount>> {
             }
             let default_role = policy.default_role.as_str();
             let lifetime = Duration::days(policy.invite_lifetime_days as i64);
-            let delivery = |i: usize| if policy.delivery_methods.len() > 1 && i % 2 == 1 { "email" } else if policy.delivery_methods[0] == roster_api::Delivery::Email { "email" } else { "link" };
+            // Every other invite by e-mail where both are allowed; else the one method there is.
+            let by_email = |i: usize| (policy.delivery_methods.len() > 1 && i % 2 == 1) || policy.delivery_methods[0] == roster_api::Delivery::Email;
+            let delivery = |i: usize| if by_email(i) { "email" } else { "link" };
             let add_invite = |tx: &Transaction<'_>, email: &str, role: &str, status: &str, created: DateTime<Utc>, i: usize, accepted_by: Option<i64>| -> rusqlite::Result<String> {
                 let public_id = db::new_id("inv");
                 let decided = created + Duration::days(2);
@@ -169,7 +172,7 @@ pub fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<SeededAccount>> {
                     params![
                         public_id, acc, email, role, delivery(i), status, db::new_secret(""), owner_uid, db::ts(created), db::ts(created + lifetime),
                         (status == "accepted").then(|| db::ts(decided)), accepted_by, (status == "revoked").then(|| db::ts(decided)),
-                        idp, tenant, policy.secure_sign_in_option && i % 2 == 0, 1 + (i % 2) as i64, policy.invite_lifetime_days,
+                        idp, tenant, policy.secure_sign_in_option && i.is_multiple_of(2), 1 + (i % 2) as i64, policy.invite_lifetime_days,
                     ],
                 )?;
                 audit(tx, acc, "invite_created", Some(owner_uid), "invite", &public_id, email, json!({"role": role, "delivery": delivery(i)}), created)?;

@@ -126,13 +126,11 @@ pub fn files_containing(dirs: &[&Path], needle: &str) -> Vec<PathBuf> {
             if let Ok(rd) = std::fs::read_dir(&p) {
                 stack.extend(rd.flatten().map(|e| e.path()));
             }
-        } else if meta.is_file() {
-            if let Ok(bytes) = std::fs::read(&p) {
-                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+        } else if meta.is_file()
+            && let Ok(bytes) = std::fs::read(&p)
+                && bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
                     found.push(p);
                 }
-            }
-        }
     }
     found
 }
