@@ -12,6 +12,8 @@ import { afterNextPaint, markRowsPainted, markSwitch, whenIdle } from "./timing"
 
 export type Tab = "members" | "invites" | "activity";
 
+const NO_PROMOTIONS: OwnerPromotion[] = [];
+
 /** How many teams the window reads ahead from the cache (MemberTables keeps as many tables). */
 export const READ_AHEAD = 8;
 export const TABS: Tab[] = ["members", "invites", "activity"];
@@ -36,6 +38,12 @@ class Store {
 
   get active(): SavedAccount | null {
     return this.rail.find((a) => a.id === this.activeId) ?? null;
+  }
+
+  /** The account's owner promotions; one shared empty list for none, so a table given it again
+   * sees no change (a fresh `[]` on every switch re-derived each row's pending chip). */
+  promotionsOf(id: string): OwnerPromotion[] {
+    return this.promotions[id] ?? NO_PROMOTIONS;
   }
 
   get view(): TeamView | null {

@@ -204,6 +204,14 @@ describe("timing marks (read by the benchmarks)", () => {
   });
 });
 
+describe("owner promotions", () => {
+  it("an account without any gets the same empty list every time, so its table sees no change", () => {
+    store.promotions = {};
+    expect(store.promotionsOf("a")).toEqual([]);
+    expect(store.promotionsOf("a")).toBe(store.promotionsOf("b"));
+  });
+});
+
 describe("accounts", () => {
   it("follows a newly added account", async () => {
     ipc.accountSwitch.mockResolvedValue(null);

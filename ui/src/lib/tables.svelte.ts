@@ -14,12 +14,12 @@ export class TableProps {
     this.set(view, account, promotions, now);
   }
 
-  /** Assigns only what changed (an unchanged value wakes nothing anyway; this says so). */
+  /** An unchanged value wakes nothing: state compares before it notifies. */
   set(view: TeamView, account: SavedAccount, promotions: OwnerPromotion[], now: number): void {
-    if (this.view !== view) this.view = view;
-    if (this.account !== account) this.account = account;
-    if (this.promotions !== promotions) this.promotions = promotions;
-    if (this.now !== now) this.now = now;
+    this.view = view;
+    this.account = account;
+    this.promotions = promotions;
+    this.now = now;
   }
 }
 
