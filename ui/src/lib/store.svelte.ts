@@ -99,8 +99,9 @@ class Store {
       void markRowsPainted(id, "memory");
       // The window shows the team already: Rust hears of the switch once it is drawn, so its
       // answer and the accounts-changed event it sends do not compete with that frame. A newer
-      // switch in the meantime makes this one moot.
-      await afterNextPaint();
+      // switch in the meantime makes this one moot. A hidden window draws no frames: then
+      // Rust hears of it 100 ms later all the same.
+      await Promise.race([afterNextPaint(), new Promise((r) => setTimeout(r, 100))]);
       if (this.activeId !== id) return;
     }
     try {
