@@ -1,4 +1,4 @@
-//! The Roster desktop app: a Tauri 2 shell over roster-core's `Desk`.
+//! The Roster desktop app: a Tauri 2 shell over roster-desk's `Desk`.
 //!
 //! `run()` is the binary (`roster-desktop [--demo]`); `build()` makes everything the web view
 //! talks to (state, commands, event forwarding) over any Tauri runtime, so tests drive it with
@@ -9,8 +9,9 @@
 pub mod commands;
 mod shell;
 
-use roster_core::Desk;
+use roster_desk::Desk;
 use tauri::{App, Builder, Context, Manager, Runtime};
+use tauri_plugin_opener::OpenerExt;
 
 const USAGE: &str = "Usage: roster-desktop [--demo]
 
@@ -40,7 +41,8 @@ pub fn run() {
     // One Roster per user: a second launch focuses the first. Not for the demo, which owns
     // nothing another Roster could conflict with (and must open even while Roster runs).
     if !demo {
-        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| shell::show_main(app)));
+        builder = builder
+            .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| shell::show_main(app)));
     }
     let builder = builder
         .plugin(tauri_plugin_window_state::Builder::default().build())
@@ -58,6 +60,10 @@ pub fn run() {
         // A desktop without a tray still gets the window.
         tracing::warn!(error = %e, "no tray icon");
     }
+    let opener = app.handle().clone();
+    app.state::<Desk>().set_opener(move |url| {
+        opener.opener().open_url(url, None::<&str>).map_err(|e| e.to_string())
+    });
     shell::quit_on_signals(app.handle());
     app.run(|app, event| {
         if let tauri::RunEvent::Exit = event {
@@ -68,7 +74,11 @@ pub fn run() {
 
 /// The app over any runtime, with everything the web view talks to: `desk` as state, the
 /// commands, and the session's events forwarded to the window ("audit").
-pub fn build<R: Runtime>(builder: Builder<R>, desk: Desk, context: Context<R>) -> tauri::Result<App<R>> {
+pub fn build<R: Runtime>(
+    builder: Builder<R>,
+    desk: Desk,
+    context: Context<R>,
+) -> tauri::Result<App<R>> {
     let app = builder.manage(desk).invoke_handler(commands::handler()).build(context)?;
     shell::forward_events(app.handle());
     Ok(app)
@@ -99,7 +109,10 @@ impl Failure {
                 "Your own accounts are not affected. Start the demo again; if it fails the same way, run roster-desktop --demo in a terminal to see more.",
             )
         } else {
-            ("Roster could not open your accounts", "Roster quits now: start it again once that is fixed.")
+            (
+                "Roster could not open your accounts",
+                "Roster quits now: start it again once that is fixed.",
+            )
         };
         Failure { headline, detail: format!("{}\n\n{todo}", sentence(error)) }
     }
@@ -108,7 +121,10 @@ impl Failure {
         let command = if demo { "roster-desktop --demo" } else { "roster-desktop" };
         Failure {
             headline: "Roster could not open its window",
-            detail: format!("{}\n\nStart Roster again; if it fails the same way, run {command} in a terminal to see more.", sentence(error)),
+            detail: format!(
+                "{}\n\nStart Roster again; if it fails the same way, run {command} in a terminal to see more.",
+                sentence(error)
+            ),
         }
     }
 }
@@ -160,11 +176,13 @@ mod tests {
     }
 
     #[test]
-    fn given_a_damaged_account_list_when_roster_starts_then_the_failure_names_the_file_and_what_to_do() {
+    fn given_a_damaged_account_list_when_roster_starts_then_the_failure_names_the_file_and_what_to_do()
+     {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("accounts.json");
         std::fs::write(&path, "{\"version\": 1, \"accounts\": [").unwrap();
-        let error = roster_core::AccountStore::open_in(dir.path(), roster_core::Keychain::memory()).unwrap_err();
+        let error = roster_core::AccountStore::open_in(dir.path(), roster_core::Keychain::memory())
+            .unwrap_err();
 
         let failure = Failure::desk(false, &error);
 
@@ -177,8 +195,13 @@ mod tests {
     }
 
     #[test]
-    fn given_the_demo_fails_when_roster_starts_then_the_failure_says_your_accounts_are_safe_and_how_to_see_more() {
-        let error = roster_core::Error::Storage { action: "start the server of", path: "the demo".into(), reason: "address in use".into() };
+    fn given_the_demo_fails_when_roster_starts_then_the_failure_says_your_accounts_are_safe_and_how_to_see_more()
+     {
+        let error = roster_core::Error::Storage {
+            action: "start the server of",
+            path: "the demo".into(),
+            reason: "address in use".into(),
+        };
 
         let failure = Failure::desk(true, &error);
 
@@ -192,6 +215,9 @@ mod tests {
     #[test]
     fn given_an_error_that_ends_a_sentence_then_no_second_full_stop_is_added() {
         assert_eq!(sentence(&"Retry."), "Retry.");
-        assert_eq!(sentence(&"Permission denied (os error 13) "), "Permission denied (os error 13).");
+        assert_eq!(
+            sentence(&"Permission denied (os error 13) "),
+            "Permission denied (os error 13)."
+        );
     }
 }

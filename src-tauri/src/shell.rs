@@ -1,7 +1,9 @@
 //! What only a real desktop has: the tray menu, bringing the window forward, native
 //! notifications, and forwarding the session's events to the web view.
 
-use roster_core::{AccountsView, Desk, DeskEvent, SavedAccount};
+use roster_core::SavedAccount;
+use roster_desk::ipc::events;
+use roster_desk::{AccountsView, Desk, DeskEvent};
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -14,10 +16,15 @@ const MENU_COPY_INVITE: &str = "copy-invite";
 const MENU_ACCOUNT: &str = "account:";
 
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,roster_desktop=info,roster_core=info"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,roster_desktop=info,roster_core=info")
+    });
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Shows, un-minimises and focuses the main window.
@@ -34,13 +41,25 @@ const FAILURE_TITLE: &str = "Roster could not start";
 
 /// A modal error dialog, before Roster has a window or instead of one. Returns when the user
 /// closes it, or at once without a display to show it on (a terminal over ssh reads stderr).
-#[cfg(any(target_os = "linux", target_os = "dragonfly", target_os = "freebsd", target_os = "openbsd", target_os = "netbsd"))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd"
+))]
 pub fn show_failure(headline: &str, detail: &str) {
     use gtk::prelude::*;
     if gtk::init().is_err() {
         return;
     }
-    let dialog = gtk::MessageDialog::new(None::<&gtk::Window>, gtk::DialogFlags::MODAL, gtk::MessageType::Error, gtk::ButtonsType::Close, headline);
+    let dialog = gtk::MessageDialog::new(
+        None::<&gtk::Window>,
+        gtk::DialogFlags::MODAL,
+        gtk::MessageType::Error,
+        gtk::ButtonsType::Close,
+        headline,
+    );
     dialog.set_title(FAILURE_TITLE);
     dialog.set_secondary_text(Some(detail));
     // The detail often names the file to fix: let the user copy its path.
@@ -71,7 +90,7 @@ pub fn forward_events<R: Runtime>(app: &AppHandle<R>) {
         loop {
             match events.recv().await {
                 Ok(DeskEvent::Audit(notice)) => {
-                    if let Err(e) = app.emit("audit", &notice) {
+                    if let Err(e) = app.emit(events::AUDIT, &notice) {
                         tracing::warn!(error = %e, "could not forward an audit event");
                     }
                     if let Some(text) = &notice.notification {
@@ -79,7 +98,9 @@ pub fn forward_events<R: Runtime>(app: &AppHandle<R>) {
                     }
                 }
                 Ok(DeskEvent::AccountsChanged) => refresh_tray(&app).await,
-                Ok(DeskEvent::LiveConnected { account }) => tracing::debug!(account, "live events connected"),
+                Ok(DeskEvent::LiveConnected { account }) => {
+                    tracing::debug!(account, "live events connected")
+                }
                 Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "events fell behind"),
                 Err(RecvError::Closed) => return,
             }
@@ -99,7 +120,11 @@ fn notify<R: Runtime>(app: &AppHandle<R>, text: &str) {
 
 /// The tray icon: the accounts (click: switch and show), "Copy new invite link…", show, quit.
 pub fn install_tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let mut tray = TrayIconBuilder::with_id(TRAY).tooltip("Roster").menu(&tray_menu(app, None)?).show_menu_on_left_click(true).on_menu_event(on_menu);
+    let mut tray = TrayIconBuilder::with_id(TRAY)
+        .tooltip("Roster")
+        .menu(&tray_menu(app, None)?)
+        .show_menu_on_left_click(true)
+        .on_menu_event(on_menu);
     if let Some(icon) = app.default_window_icon() {
         tray = tray.icon(icon.clone());
     }
@@ -122,19 +147,35 @@ async fn refresh_tray<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-fn tray_menu<R: Runtime>(app: &AppHandle<R>, view: Option<&AccountsView>) -> tauri::Result<Menu<R>> {
+fn tray_menu<R: Runtime>(
+    app: &AppHandle<R>,
+    view: Option<&AccountsView>,
+) -> tauri::Result<Menu<R>> {
     let menu = Menu::new(app)?;
     if let Some(view) = view {
         for account in &view.accounts {
             let active = view.active.as_deref() == Some(account.id.as_str());
-            menu.append(&CheckMenuItem::with_id(app, format!("{MENU_ACCOUNT}{}", account.id), account_label(account), true, active, None::<&str>)?)?;
+            menu.append(&CheckMenuItem::with_id(
+                app,
+                format!("{MENU_ACCOUNT}{}", account.id),
+                account_label(account),
+                true,
+                active,
+                None::<&str>,
+            )?)?;
         }
         if !view.accounts.is_empty() {
             menu.append(&PredefinedMenuItem::separator(app)?)?;
         }
     }
     let has_active = view.is_some_and(|v| v.active.is_some());
-    menu.append(&MenuItem::with_id(app, MENU_COPY_INVITE, "Copy new invite link…", has_active, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        MENU_COPY_INVITE,
+        "Copy new invite link…",
+        has_active,
+        None::<&str>,
+    )?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
     menu.append(&MenuItem::with_id(app, MENU_SHOW, "Show Roster", true, None::<&str>)?)?;
     menu.append(&MenuItem::with_id(app, MENU_QUIT, "Quit Roster", true, None::<&str>)?)?;
@@ -156,7 +197,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
         MENU_QUIT => app.exit(0),
         MENU_COPY_INVITE => {
             show_main(app);
-            let _ = app.emit("copy-invite-requested", serde_json::json!({}));
+            let _ = app.emit(events::COPY_INVITE_REQUESTED, ());
         }
         _ => {
             let Some(account) = id.strip_prefix(MENU_ACCOUNT).map(str::to_string) else {
@@ -171,7 +212,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
                 }
                 show_main(&app);
                 if let Ok(view) = desk.accounts_list().await {
-                    let _ = app.emit("accounts-changed", &view);
+                    let _ = app.emit(events::ACCOUNTS_CHANGED, &view);
                 }
                 // GTK ticks a check item on click: redraw so only the active one is ticked.
                 refresh_tray(&app).await;
@@ -188,7 +229,9 @@ pub fn quit_on_signals<R: Runtime>(app: &AppHandle<R>) {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            let (Ok(mut term), Ok(mut int)) =
+                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+            else {
                 return;
             };
             tokio::select! {
@@ -215,7 +258,13 @@ mod tests {
 
     #[test]
     fn given_accounts_when_listed_in_the_tray_then_only_a_key_in_the_plain_text_file_is_flagged() {
-        assert_eq!(account_label(&saved("Acme", KeyStore::File { path: "/home/ana/.config/roster/keys.json".into() })), "Acme — Owner (key in plain text)");
+        assert_eq!(
+            account_label(&saved(
+                "Acme",
+                KeyStore::File { path: "/home/ana/.config/roster/keys.json".into() }
+            )),
+            "Acme — Owner (key in plain text)"
+        );
         assert_eq!(account_label(&saved("Acme", KeyStore::os())), "Acme — Owner");
         // Memory keys are gone when Roster quits, but never written anywhere.
         assert_eq!(account_label(&saved("Acme", KeyStore::Memory)), "Acme — Owner");

@@ -5,7 +5,8 @@
 
 use std::sync::Mutex;
 
-use roster_core::{AccountStore, Cache, Desk, Http, HttpConfig, Keychain};
+use roster_core::{AccountStore, Cache, Http, HttpConfig, Keychain};
+use roster_desk::Desk;
 use roster_server::seed::SeededAccount;
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -38,16 +39,31 @@ impl Harness {
             (roster_server::start_with_db(config, db).await.unwrap(), accounts)
         });
         let store = AccountStore::open_in(dir.path().join("config"), Keychain::memory()).unwrap();
-        let desk = Desk::new(store, Cache::at(dir.path().join("cache")), Http::new(HttpConfig::default()).unwrap());
-        let app = roster_desktop::build(mock_builder(), desk, roster_desktop::context()).expect("build the app");
+        let desk = Desk::new(
+            store,
+            Cache::at(dir.path().join("cache")),
+            Http::new(HttpConfig::default()).unwrap(),
+        );
+        let app = roster_desktop::build(mock_builder(), desk, roster_desktop::context())
+            .expect("build the app");
         // The window tauri.conf.json declares ("main"; `run` would create it from there).
-        let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-        Harness { _app: app, window, server_url: server.url.clone(), _server: server, accounts, seen: Mutex::default(), _dir: dir }
+        let window =
+            tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+        Harness {
+            _app: app,
+            window,
+            server_url: server.url.clone(),
+            _server: server,
+            accounts,
+            seen: Mutex::default(),
+            _dir: dir,
+        }
     }
 
     /// Invokes `cmd` as the main window's page would (`invoke(cmd, args)`).
     fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let response = get_ipc_response(&self.window, request(cmd, args)).map(|body| body.deserialize::<Value>().unwrap());
+        let response = get_ipc_response(&self.window, request(cmd, args))
+            .map(|body| body.deserialize::<Value>().unwrap());
         let text = match &response {
             Ok(v) | Err(v) => v.to_string(),
         };
@@ -73,7 +89,8 @@ impl Harness {
 
     /// Adds the account of `preset` with `role`'s key; returns its local id.
     fn add(&self, preset: &str, role: &str) -> String {
-        let view = self.ok("account_add", json!({ "server": self.server_url, "key": self.key(preset, role) }));
+        let view = self
+            .ok("account_add", json!({ "server": self.server_url, "key": self.key(preset, role) }));
         view["active"].as_str().unwrap().to_string()
     }
 }
@@ -115,7 +132,10 @@ fn given_a_wrong_key_when_adding_then_bad_key_with_a_message_and_nothing_saved()
     assert_eq!(e.as_object().unwrap().len(), 2, "errors are exactly {{code, message}}: {e}");
     assert!(!e.to_string().contains("rst_not_a_real_key"), "{e}");
     assert_eq!(h.ok("accounts_list", json!({}))["accounts"], json!([]));
-    let e = h.err("account_add", json!({ "server": "http://team.example.com", "key": h.key("owner-member-link", "owner") }));
+    let e = h.err(
+        "account_add",
+        json!({ "server": "http://team.example.com", "key": h.key("owner-member-link", "owner") }),
+    );
     assert_eq!(e["code"], "insecure_url", "{e}");
 }
 
@@ -149,7 +169,8 @@ fn given_an_owner_account_when_creating_an_invite_then_a_toast_says_it_was_copie
 }
 
 #[test]
-fn given_several_addresses_when_inviting_in_bulk_then_every_invite_carries_the_options_and_a_per_person_one_is_refused() {
+fn given_several_addresses_when_inviting_in_bulk_then_every_invite_carries_the_options_and_a_per_person_one_is_refused()
+ {
     let h = Harness::start();
     let id = h.add("six-roles-2fa", "owner");
     let options = json!({ "require_secure_sign_in": true, "expires_in_days": 3 });
@@ -160,7 +181,9 @@ fn given_several_addresses_when_inviting_in_bulk_then_every_invite_carries_the_o
         assert_eq!(row["outcome"]["kind"], "created", "{report}");
         let invite = &row["outcome"]["invite"];
         assert_eq!(invite["require_secure_sign_in"], json!(true), "{invite}");
-        let at = |field: &str| invite[field].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let at = |field: &str| {
+            invite[field].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap()
+        };
         assert_eq!(at("expires_at") - at("created_at"), chrono::Duration::days(3), "{invite}");
     }
     // The notification e-mail is per person: a bulk run has no field for it, and says so
@@ -186,11 +209,12 @@ fn given_a_whole_session_then_no_response_or_error_carries_an_api_key() {
     h.ok("team_refresh", json!({ "id": member }));
     h.ok("keychain_doctor", json!({}));
     let user = team["members"].as_array().unwrap().iter().find(|m| m["role"] != "owner").unwrap()["user_id"].as_str().unwrap().to_string();
-    let updated = h.ok("member_update", json!({ "id": id, "userId": user, "quota": 777, "setQuota": true }));
+    let updated =
+        h.ok("member_update", json!({ "id": id, "userId": user, "patch": { "quota": 777 } }));
     assert_eq!(updated["member"]["quota"], 777);
     h.ok("invite_create", json!({ "id": id, "invite": { "email": "leak@kestrel.example", "role": "member" }, "idempotencyKey": "3b241101-e2bb-4255-8caf-4136c566a962" }));
     h.ok("invite_bulk", json!({ "id": id, "text": "a@kestrel.example\nb@kestrel.example", "role": "member", "options": {} }));
-    let page = h.ok("audit_page", json!({ "id": id, "action": "invite_created" }));
+    let page = h.ok("audit_page", json!({ "id": id, "filter": { "action": "invite_created" } }));
     assert!(page["data"].as_array().unwrap().iter().all(|e| e["action"] == "invite_created"));
     h.ok("promotions_list", json!({ "id": id }));
     h.ok("account_update", json!({ "id": id, "label": "Kestrel", "colour": "#123456" }));
@@ -219,7 +243,8 @@ fn given_a_whole_session_then_no_response_or_error_carries_an_api_key() {
 }
 
 #[test]
-fn given_the_capability_then_plugin_commands_are_refused_and_pages_open_only_on_the_accounts_server() {
+fn given_the_capability_then_plugin_commands_are_refused_and_pages_open_only_on_the_accounts_server()
+ {
     let h = Harness::start();
     let id = h.add("four-roles-7day", "admin");
     for (cmd, args) in [
@@ -238,13 +263,19 @@ fn given_the_capability_then_plugin_commands_are_refused_and_pages_open_only_on_
     assert_eq!(e["code"], "unknown_account", "{e}");
 
     // Another window (none exists today) gets no command at all: the capability names "main".
-    let other = tauri::WebviewWindowBuilder::new(h.window.app_handle(), "other", Default::default()).build().unwrap();
-    let e = get_ipc_response(&other, request("accounts_list", json!({}))).map(|b| b.deserialize::<Value>().unwrap()).unwrap_err();
+    let other =
+        tauri::WebviewWindowBuilder::new(h.window.app_handle(), "other", Default::default())
+            .build()
+            .unwrap();
+    let e = get_ipc_response(&other, request("accounts_list", json!({})))
+        .map(|b| b.deserialize::<Value>().unwrap())
+        .unwrap_err();
     assert!(e.to_string().contains("not allowed"), "{e}");
 }
 
 #[test]
-fn given_the_active_account_when_something_happens_in_its_team_then_the_window_gets_an_audit_event() {
+fn given_the_active_account_when_something_happens_in_its_team_then_the_window_gets_an_audit_event()
+{
     use tauri::Listener;
     let h = Harness::start();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
@@ -263,5 +294,46 @@ fn given_the_active_account_when_something_happens_in_its_team_then_the_window_g
     let payload = payload.unwrap();
     assert_eq!(payload["account"], json!(id));
     assert_eq!(payload["event"]["action"], "invite_created");
-    assert_eq!(payload.as_object().unwrap().len(), 2, "{{account, event}}: {payload}");
+    assert_eq!(
+        payload.as_object().unwrap().len(),
+        3,
+        "{{account, event, notification}}: {payload}"
+    );
+    assert_eq!(payload["notification"], Value::Null, "only a join has a notification: {payload}");
+}
+
+#[test]
+fn given_the_command_list_then_the_capability_grants_exactly_its_commands_and_the_events() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/main.json"))
+            .unwrap();
+    let capability: Value = serde_json::from_str(&text).unwrap();
+    let granted: std::collections::BTreeSet<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    let mut expected: std::collections::BTreeSet<String> = roster_desk::ipc::COMMANDS
+        .iter()
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
+    expected
+        .extend(["core:event:allow-listen".to_string(), "core:event:allow-unlisten".to_string()]);
+    let missing: Vec<_> = expected.difference(&granted).collect();
+    let extra: Vec<_> = granted.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "capabilities/main.json disagrees with roster-desk's command list: missing {missing:?}, not in the list {extra:?}"
+    );
+}
+
+#[test]
+fn given_a_misspelt_argument_when_invoking_then_the_command_refuses_it() {
+    let h = Harness::start();
+    let id = h.add("owner-member-link", "owner");
+    let e = h.err("team_refresh", json!({ "accountId": id }));
+    assert!(e.to_string().contains("invalid arguments for team_refresh"), "{e}");
+    let e = h.err("invite_revoke", json!({ "id": id, "invite_id": "inv_1" }));
+    assert!(e.to_string().contains("inviteId"), "the field's name as the UI must write it: {e}");
 }

@@ -1,9 +1,9 @@
-// The types of the IPC contract (the commands in src-tauri/src/commands/, called through ./ipc), in ONE place: every UI
+// The types of the IPC contract (roster-desk's command list, called through ./ipc), in ONE place: every UI
 // module imports its types from here, never from ./bindings directly.
 //
 // All of them are generated from the Rust types by ts-rs into ./bindings (never edited by
 // hand): the Team API wire types from roster-api, and the desk types (AccountsView, TeamView,
-// InviteCreated, ...) from roster-core. Should a contract type ever be needed before the Rust
+// InviteCreated, ..., and the requests) from roster-core and roster-desk. Should a contract type ever be needed before the Rust
 // side exports it, declare it here, mirroring the contract, and turn it into a re-export when
 // the generated one lands.
 
@@ -12,6 +12,7 @@ export type {
   AccountsView,
   AppError,
   AuditAction,
+  AuditFilter,
   AuditEvent,
   AuditNotice,
   BulkOptions,
@@ -34,6 +35,7 @@ export type {
   KeyStore,
   Me,
   Member,
+  MemberPatch,
   MemberUpdate,
   NewInvite,
   OwnerPromotion,

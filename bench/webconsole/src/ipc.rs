@@ -1,5 +1,5 @@
 //! `POST /ipc/{cmd}`: one Tauri command, answered by the `Desk` call the desktop app's command
-//! makes (src-tauri/src/commands), from the same JSON object the UI passes to `invoke` (Tauri's
+//! makes (both from roster-desk's command list), from the same JSON object the UI passes to `invoke` (Tauri's
 //! camelCase argument names). 200 with the result, or the `AppError` (`{code, message}`) the
 //! app's `invoke` would reject with: 400 when this bridge refused the request before it reached
 //! `Desk`, 500 when the command ran and failed.
@@ -12,10 +12,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use roster_core::api::{AuditAction, NewInvite};
-use roster_core::{AppError, BulkOptions, Desk, ErrorCode};
+use roster_core::ErrorCode;
+use roster_desk::{AppError, Desk};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::Console;
@@ -30,7 +29,10 @@ impl Failure {
     /// Refused here; `Desk` never saw it.
     fn refused(message: String) -> Failure {
         // `invalid` ("the input was refused") is the code the UI reads as "nothing to retry".
-        Failure { status: StatusCode::BAD_REQUEST, error: AppError::new(ErrorCode::Invalid, message) }
+        Failure {
+            status: StatusCode::BAD_REQUEST,
+            error: AppError::new(ErrorCode::Invalid, message),
+        }
     }
 
     fn unavailable(cmd: &str, why: &str) -> Failure {
@@ -48,15 +50,23 @@ impl IntoResponse for Failure {
     }
 }
 
-pub async fn handle(State(console): State<Arc<Console>>, Path(cmd): Path<String>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+pub async fn handle(
+    State(console): State<Arc<Console>>,
+    Path(cmd): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let answer = async {
         from_own_page(&headers)?;
-        let body = body.map_err(|e| Failure::refused(format!("could not read the arguments of {cmd}: {e}")))?;
+        let body = body
+            .map_err(|e| Failure::refused(format!("could not read the arguments of {cmd}: {e}")))?;
         // `invoke(cmd)` without arguments is `{}` in Tauri too.
         let args = if body.is_empty() {
             Value::Object(Default::default())
         } else {
-            serde_json::from_slice(&body).map_err(|e| Failure::refused(format!("the arguments of {cmd} are not JSON: {e}")))?
+            serde_json::from_slice(&body).map_err(|e| {
+                Failure::refused(format!("the arguments of {cmd} are not JSON: {e}"))
+            })?
         };
         dispatch(&console.desk, &cmd, args).await
     };
@@ -74,197 +84,66 @@ pub async fn handle(State(console): State<Arc<Console>>, Path(cmd): Path<String>
 /// `Origin`, when sent, must be this server's own.
 fn from_own_page(headers: &HeaderMap) -> Result<(), Failure> {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    let json = text(header::CONTENT_TYPE).is_some_and(|t| t.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+    let json = text(header::CONTENT_TYPE).is_some_and(|t| {
+        t.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
     if !json {
-        return Err(Failure::refused("IPC calls must send their arguments as Content-Type: application/json".into()));
+        return Err(Failure::refused(
+            "IPC calls must send their arguments as Content-Type: application/json".into(),
+        ));
     }
     if let Some(origin) = text(header::ORIGIN) {
         let own = text(header::HOST).is_some_and(|host| origin == format!("http://{host}"));
         if !own {
-            return Err(Failure::refused(format!("IPC calls are answered only from this console's own page, not from {origin}")));
+            return Err(Failure::refused(format!(
+                "IPC calls are answered only from this console's own page, not from {origin}"
+            )));
         }
     }
     Ok(())
 }
 
-// Arguments, named as the Tauri commands name them (camelCase on the wire). Missing `Option`s
-// are `None` and unknown keys are ignored, as in Tauri.
-
-#[derive(serde::Deserialize)]
-struct ById {
-    id: String,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Switch {
-    id: String,
-    want_cached: bool,
-}
-
-#[derive(serde::Deserialize)]
-struct Reorder {
-    ids: Vec<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct AccountChange {
-    id: String,
-    label: Option<String>,
-    colour: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ByMember {
-    id: String,
-    user_id: String,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MemberChange {
-    id: String,
-    user_id: String,
-    role: Option<String>,
-    quota: Option<u64>,
-    set_quota: bool,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ByPromotion {
-    id: String,
-    promotion_id: String,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct InviteArgs {
-    id: String,
-    invite: NewInvite,
-    idempotency_key: String,
-}
-
-#[derive(serde::Deserialize)]
-struct BulkArgs {
-    id: String,
-    text: String,
-    role: String,
-    options: BulkOptions,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ByInvite {
-    id: String,
-    invite_id: String,
-}
-
-#[derive(serde::Deserialize)]
-struct AuditArgs {
-    id: String,
-    action: Option<AuditAction>,
-    actor: Option<String>,
-    q: Option<String>,
-    cursor: Option<String>,
-}
-
-fn parse<T: DeserializeOwned>(cmd: &str, args: Value) -> Result<T, Failure> {
-    serde_json::from_value(args).map_err(|e| Failure::refused(format!("invalid arguments for {cmd}: {e}")))
-}
-
 fn reply<T: Serialize>(result: roster_core::Result<T>) -> Result<Value, Failure> {
     let value = result.map_err(|e| Failure::failed(AppError::from(e)))?;
-    serde_json::to_value(value).map_err(|e| Failure::failed(AppError::new(ErrorCode::ServerError, format!("could not encode the answer: {e}"))))
+    serde_json::to_value(value).map_err(|e| {
+        Failure::failed(AppError::new(
+            ErrorCode::ServerError,
+            format!("could not encode the answer: {e}"),
+        ))
+    })
 }
 
-/// Every command of src-tauri/src/commands but those that cannot work over this bridge.
-async fn dispatch(desk: &Desk, cmd: &str, args: Value) -> Result<Value, Failure> {
+/// What this bridge refuses before `Desk` sees it, and why.
+fn unavailable(cmd: &str) -> Option<&'static str> {
     match cmd {
-        "accounts_list" => reply(desk.accounts_list().await),
-        "account_remove" => {
-            let a: ById = parse(cmd, args)?;
-            reply(desk.account_remove(&a.id).await)
-        }
-        "account_switch" => {
-            let a: Switch = parse(cmd, args)?;
-            reply(desk.account_switch(&a.id, a.want_cached).await)
-        }
-        "account_reorder" => {
-            let a: Reorder = parse(cmd, args)?;
-            reply(desk.account_reorder(a.ids).await)
-        }
-        "account_update" => {
-            let a: AccountChange = parse(cmd, args)?;
-            reply(desk.account_update(&a.id, a.label, a.colour).await)
-        }
-        "keychain_doctor" => reply(desk.keychain_doctor().await),
-        "team_cached" => {
-            let a: ById = parse(cmd, args)?;
-            reply(desk.team_cached(&a.id).await)
-        }
-        "team_first_page" => {
-            let a: ById = parse(cmd, args)?;
-            reply(desk.team_first_page(&a.id).await)
-        }
-        "team_refresh" => {
-            let a: ById = parse(cmd, args)?;
-            reply(desk.team_refresh(&a.id).await)
-        }
-        "member_update" => {
-            let a: MemberChange = parse(cmd, args)?;
-            reply(desk.member_update(&a.id, &a.user_id, a.role, a.quota, a.set_quota).await)
-        }
-        "member_remove" => {
-            let a: ByMember = parse(cmd, args)?;
-            reply(desk.member_remove(&a.id, &a.user_id).await)
-        }
-        "team_leave" => {
-            let a: ById = parse(cmd, args)?;
-            reply(desk.team_leave(&a.id).await)
-        }
-        "promotion_cancel" => {
-            let a: ByPromotion = parse(cmd, args)?;
-            reply(desk.promotion_cancel(&a.id, &a.promotion_id).await)
-        }
-        "promotions_list" => {
-            let a: ById = parse(cmd, args)?;
-            reply(desk.promotions_list(&a.id).await)
-        }
-        "invite_create" => {
-            let a: InviteArgs = parse(cmd, args)?;
-            reply(desk.invite_create(&a.id, a.invite, &a.idempotency_key).await)
-        }
-        "invite_bulk" => {
-            let a: BulkArgs = parse(cmd, args)?;
-            reply(desk.invite_bulk(&a.id, &a.text, &a.role, a.options).await)
-        }
-        "invite_recopy" => {
-            let a: ByInvite = parse(cmd, args)?;
-            reply(desk.invite_recopy(&a.id, &a.invite_id).await)
-        }
-        "invite_copy_message" => {
-            let a: ByInvite = parse(cmd, args)?;
-            reply(desk.invite_copy_message(&a.id, &a.invite_id).await)
-        }
-        "invite_resend" => {
-            let a: ByInvite = parse(cmd, args)?;
-            reply(desk.invite_resend(&a.id, &a.invite_id).await)
-        }
-        "invite_revoke" => {
-            let a: ByInvite = parse(cmd, args)?;
-            reply(desk.invite_revoke(&a.id, &a.invite_id).await)
-        }
-        "audit_page" => {
-            let a: AuditArgs = parse(cmd, args)?;
-            reply(desk.audit_page(&a.id, a.action, a.actor, a.q, a.cursor).await)
-        }
-        "account_add" | "account_rekey" => {
-            Err(Failure::unavailable(cmd, "API keys never travel over HTTP here; add or re-key the account with `roster accounts add`, then reload"))
-        }
+        "account_add" | "account_rekey" => Some(
+            "API keys never travel over HTTP here; add or re-key the account with `roster accounts add`, then reload",
+        ),
         // The app opens the page in the system browser; here the page already is in one.
-        "open_server_page" => Err(Failure::unavailable(cmd, "open the server's address in a new tab instead")),
-        _ => Err(Failure::unavailable(cmd, "the desktop app has no such command, or none this bridge answers")),
+        "open_server_page" => Some("open the server's address in a new tab instead"),
+        _ => None,
     }
 }
+
+/// Every command of roster-desk's command list, read from the same arguments as the app's
+/// (the whole object, camelCase, unknown fields refused), but those `unavailable` names.
+macro_rules! dispatch {
+    ($($(#[$meta:meta])* $name:ident ($desk:ident $(, $r:ident : $req:ty)?) -> $ret:ty $body:block)*) => {
+        async fn dispatch(desk: &Desk, cmd: &str, args: Value) -> Result<Value, Failure> {
+            if let Some(why) = unavailable(cmd) {
+                return Err(Failure::unavailable(cmd, why));
+            }
+            $(
+                if cmd == stringify!($name) {
+                    let $desk: &Desk = desk;
+                    $(let $r: $req = serde_json::from_value(args).map_err(|e| Failure::refused(format!("invalid arguments for {cmd}: {e}")))?;)?
+                    return reply($body.await);
+                }
+            )*
+            let _ = args;
+            Err(Failure::unavailable(cmd, "the desktop app has no such command"))
+        }
+    };
+}
+
+roster_desk::ipc_commands!(dispatch);

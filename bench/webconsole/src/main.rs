@@ -34,7 +34,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use clap::Parser;
-use roster_core::Desk;
+use roster_desk::Desk;
 
 /// Serves Roster's UI build to a browser and answers its IPC with the user's accounts
 /// (bench only).
@@ -71,25 +71,41 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), String> {
     if !args.listen.ip().is_loopback() {
-        return Err(format!("{} is not a loopback address: the console acts with your API keys and has no login, so it listens on 127.0.0.1 or ::1 only", args.listen));
+        return Err(format!(
+            "{} is not a loopback address: the console acts with your API keys and has no login, so it listens on 127.0.0.1 or ::1 only",
+            args.listen
+        ));
     }
-    let ui = args.ui.canonicalize().map_err(|e| format!("cannot open the UI folder {}: {e}", args.ui.display()))?;
+    let ui = args
+        .ui
+        .canonicalize()
+        .map_err(|e| format!("cannot open the UI folder {}: {e}", args.ui.display()))?;
     if !ui.join("index.html").is_file() {
-        return Err(format!("{} has no index.html: build the UI first (cd ui && npm run build) and pass ui/dist", ui.display()));
+        return Err(format!(
+            "{} has no index.html: build the UI first (cd ui && npm run build) and pass ui/dist",
+            ui.display()
+        ));
     }
     let desk = Desk::open().map_err(|e| format!("cannot open your accounts: {e}"))?;
     let console = Arc::new(Console { desk, ui });
 
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let addr = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr =
+        listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
     let url = format!("http://{addr}/");
     // The one line a harness waits for: the console accepts connections from here on.
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{}", serde_json::json!({ "url": url })).and_then(|()| stdout.flush()).map_err(|e| format!("cannot write to stdout: {e}"))?;
+    writeln!(stdout, "{}", serde_json::json!({ "url": url }))
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write to stdout: {e}"))?;
     drop(stdout);
     tracing::info!(%url, "listening");
 
-    let served = axum::serve(listener, router(console.clone())).with_graceful_shutdown(stop_requested()).await;
+    let served = axum::serve(listener, router(console.clone()))
+        .with_graceful_shutdown(stop_requested())
+        .await;
     tracing::info!("shutting down");
     // Stops the live stream and hands the last copied link to a clipboard manager, as the app does on quit.
     console.desk.shutdown().await;
@@ -110,9 +126,18 @@ fn router(console: Arc<Console>) -> Router {
 /// Refuses requests addressed to any name but a loopback one: a page on another site whose
 /// name was rebound to 127.0.0.1 would otherwise count as this console's own origin.
 async fn loopback_names_only(req: Request, next: Next) -> Response {
-    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).or_else(|| req.uri().authority().map(|a| a.as_str())).unwrap_or("");
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("");
     if !is_loopback_host(host) {
-        return (StatusCode::FORBIDDEN, "roster-webconsole answers only requests to 127.0.0.1, ::1 or localhost\n").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "roster-webconsole answers only requests to 127.0.0.1, ::1 or localhost\n",
+        )
+            .into_response();
     }
     next.run(req).await
 }
@@ -123,7 +148,8 @@ fn is_loopback_host(host: &str) -> bool {
         Some(rest) => rest.split(']').next().unwrap_or(""),
         None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
     };
-    name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Ctrl-C or SIGTERM (how a bench harness stops it).
@@ -157,10 +183,15 @@ async fn stop_requested() {
 
 /// Logs to stderr, keeping stdout for the one JSON line; `RUST_LOG` overrides the levels.
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,roster_webconsole=info,roster_core=info"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,roster_webconsole=info,roster_core=info")
+    });
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 #[cfg(test)]
@@ -172,7 +203,9 @@ mod tests {
         for host in ["127.0.0.1:8080", "127.0.0.1", "[::1]:8080", "localhost:1", "LOCALHOST"] {
             assert!(is_loopback_host(host), "{host}");
         }
-        for host in ["evil.example:8080", "10.0.0.1:80", "[::2]:80", "", "127.0.0.1.evil.example:80"] {
+        for host in
+            ["evil.example:8080", "10.0.0.1:80", "[::2]:80", "", "127.0.0.1.evil.example:80"]
+        {
             assert!(!is_loopback_host(host), "{host}");
         }
     }

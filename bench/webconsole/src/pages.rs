@@ -27,11 +27,24 @@ pub async fn index(State(console): State<Arc<Console>>) -> Response {
     let path = console.ui.join("index.html");
     let html = match tokio::fs::read_to_string(&path).await {
         Ok(html) => html,
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read {}: {e}\n", path.display())).into_response(),
+        Err(e) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("cannot read {}: {e}\n", path.display()),
+            )
+                .into_response();
+        }
     };
     match with_shim(&html) {
-        Some(page) => ([(header::CONTENT_TYPE, HTML), (header::CONTENT_SECURITY_POLICY, CSP)], page).into_response(),
-        None => (StatusCode::INTERNAL_SERVER_ERROR, format!("{} has no <head> to put the IPC shim in\n", path.display())).into_response(),
+        Some(page) => {
+            ([(header::CONTENT_TYPE, HTML), (header::CONTENT_SECURITY_POLICY, CSP)], page)
+                .into_response()
+        }
+        None => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("{} has no <head> to put the IPC shim in\n", path.display()),
+        )
+            .into_response(),
     }
 }
 
@@ -51,7 +64,8 @@ pub async fn file(State(console): State<Arc<Console>>, method: Method, uri: Uri)
         Ok(bytes) => {
             let kind = content_type(&path);
             if kind == HTML {
-                ([(header::CONTENT_TYPE, kind), (header::CONTENT_SECURITY_POLICY, CSP)], bytes).into_response()
+                ([(header::CONTENT_TYPE, kind), (header::CONTENT_SECURITY_POLICY, CSP)], bytes)
+                    .into_response()
             } else {
                 ([(header::CONTENT_TYPE, kind)], bytes).into_response()
             }
@@ -92,7 +106,9 @@ fn with_shim(html: &str) -> Option<String> {
 async fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     let mut path = root.to_path_buf();
     for segment in url_path.strip_prefix('/')?.split('/') {
-        let plain = !segment.is_empty() && !segment.starts_with('.') && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        let plain = !segment.is_empty()
+            && !segment.starts_with('.')
+            && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
         if !plain {
             return None;
         }
@@ -124,9 +140,17 @@ mod tests {
 
     #[test]
     fn the_shim_goes_right_after_head_whatever_its_attributes() {
-        let tagged = |head: &str| with_shim(&format!("<html>{head}<title>x</title></head><body><header>h</header></body></html>")).unwrap();
+        let tagged = |head: &str| {
+            with_shim(&format!(
+                "<html>{head}<title>x</title></head><body><header>h</header></body></html>"
+            ))
+            .unwrap()
+        };
         assert!(tagged("<head>").contains(&format!("<head>{SHIM_TAG}<title>")));
-        assert!(tagged("<HEAD data-x=\"1\">").contains(&format!("<HEAD data-x=\"1\">{SHIM_TAG}<title>")));
+        assert!(
+            tagged("<HEAD data-x=\"1\">")
+                .contains(&format!("<HEAD data-x=\"1\">{SHIM_TAG}<title>"))
+        );
         assert_eq!(with_shim("<html><header>no head</header></html>"), None);
     }
 
@@ -138,7 +162,16 @@ mod tests {
         std::fs::write(dir.path().join("secret.txt"), "").unwrap();
         let root = dir.path().join("ui").canonicalize().unwrap();
         assert!(resolve(&root, "/assets/app-1_x.js").await.is_some());
-        for bad in ["/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/assets/.hidden", "/assets", "//etc/passwd", "/a\\b"] {
+        for bad in [
+            "/../secret.txt",
+            "/assets/../../secret.txt",
+            "/%2e%2e/secret.txt",
+            "/..%2fsecret.txt",
+            "/assets/.hidden",
+            "/assets",
+            "//etc/passwd",
+            "/a\\b",
+        ] {
             assert_eq!(resolve(&root, bad).await, None, "{bad}");
         }
     }

@@ -46,9 +46,18 @@ impl Bench {
         let server = roster_server::start_with_db(config, db).await.unwrap();
         let key = seeded.iter().find(|a| a.preset == NORTHWIND).unwrap().keys[0].key.clone();
 
-        let mut store = AccountStore::open_in(dir.path().join("config"), Keychain::file(dir.path().join("keys"))).unwrap();
+        let mut store = AccountStore::open_in(
+            dir.path().join("config"),
+            Keychain::file(dir.path().join("keys")),
+        )
+        .unwrap();
         let http = Http::new(HttpConfig::default()).unwrap();
-        let account = store.add(&http, &server.url, ApiKey::from(key.clone()), None, None).await.unwrap().account.id;
+        let account = store
+            .add(&http, &server.url, ApiKey::from(key.clone()), None, None)
+            .await
+            .unwrap()
+            .account
+            .id;
 
         let ui = dir.path().join("ui");
         std::fs::create_dir_all(ui.join("assets")).unwrap();
@@ -70,8 +79,9 @@ impl Bench {
             .unwrap();
         let mut line = String::new();
         BufReader::new(bridge.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let started: Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("the first stdout line is JSON ({e}): {line:?}; log: {}", read(&log)));
+        let started: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
+            panic!("the first stdout line is JSON ({e}): {line:?}; log: {}", read(&log))
+        });
         assert_eq!(started.as_object().map(|o| o.len()), Some(1), "{started}");
         let url = started["url"].as_str().unwrap().to_string();
         assert!(url.starts_with("http://127.0.0.1:") && url.ends_with('/'), "{url}");
@@ -82,14 +92,20 @@ impl Bench {
 
     /// `GET path`: status, headers, body (checked for the key).
     async fn get(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
-        let res = self.http.get(format!("{}{}", self.url, path.trim_start_matches('/'))).send().await.unwrap();
+        let res = self
+            .http
+            .get(format!("{}{}", self.url, path.trim_start_matches('/')))
+            .send()
+            .await
+            .unwrap();
         let (status, headers) = (res.status(), res.headers().clone());
         (status, headers, self.checked(res.text().await.unwrap()))
     }
 
     /// `POST /ipc/{cmd}` as the shim sends it.
     async fn ipc(&self, cmd: &str, args: Value) -> (StatusCode, Value) {
-        let res = self.http.post(format!("{}ipc/{cmd}", self.url)).json(&args).send().await.unwrap();
+        let res =
+            self.http.post(format!("{}ipc/{cmd}", self.url)).json(&args).send().await.unwrap();
         self.json(res).await
     }
 
@@ -135,7 +151,11 @@ const SIGTERM: i32 = 15;
 
 #[track_caller]
 fn assert_app_error(body: &Value, code: &str, says: &str) {
-    assert_eq!(body.as_object().map(|o| o.len()), Some(2), "an AppError is {{code, message}}: {body}");
+    assert_eq!(
+        body.as_object().map(|o| o.len()),
+        Some(2),
+        "an AppError is {{code, message}}: {body}"
+    );
     assert_eq!(body["code"], code, "{body}");
     let message = body["message"].as_str().unwrap();
     assert!(message.contains(says), "the message should say {says:?}: {message}");
@@ -148,9 +168,18 @@ async fn given_the_ui_build_when_the_page_loads_then_the_shim_comes_first_under_
         let (status, headers, body) = b.get(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(headers[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"), "{path}");
-        assert!(body.starts_with(&format!("<!doctype html><html><head>{SHIM_TAG}<title>")), "{path}: {body}");
+        assert!(
+            body.starts_with(&format!("<!doctype html><html><head>{SHIM_TAG}<title>")),
+            "{path}: {body}"
+        );
         let csp = headers[CONTENT_SECURITY_POLICY].to_str().unwrap();
-        for directive in ["default-src 'self'", "script-src 'self';", "connect-src 'self';", "object-src 'none'", "frame-ancestors 'none'"] {
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self';",
+            "connect-src 'self';",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+        ] {
             assert!(csp.contains(directive), "{path}: {directive} missing from {csp}");
         }
         assert!(!csp.contains("unsafe"), "{csp}");
@@ -159,7 +188,9 @@ async fn given_the_ui_build_when_the_page_loads_then_the_shim_comes_first_under_
     let (status, headers, shim) = b.get("/__webconsole/shim.js").await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers[CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
-    assert!(shim.contains("__TAURI_INTERNALS__") && shim.contains("__TAURI_EVENT_PLUGIN_INTERNALS__"));
+    assert!(
+        shim.contains("__TAURI_INTERNALS__") && shim.contains("__TAURI_EVENT_PLUGIN_INTERNALS__")
+    );
 
     let (status, headers, app) = b.get("/assets/app-1.js").await;
     assert_eq!((status, app.as_str()), (StatusCode::OK, "console.log('app');"));
@@ -168,36 +199,61 @@ async fn given_the_ui_build_when_the_page_loads_then_the_shim_comes_first_under_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn given_an_added_account_when_the_ui_lists_and_refreshes_then_it_gets_the_account_and_its_members() {
+async fn given_an_added_account_when_the_ui_lists_and_refreshes_then_it_gets_the_account_and_its_members()
+ {
     let b = Bench::start().await;
     let (status, view) = b.ipc("accounts_list", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{view}");
     let accounts = view["accounts"].as_array().unwrap();
     assert_eq!(accounts.len(), 1, "{view}");
-    assert_eq!((accounts[0]["id"].as_str(), accounts[0]["account_name"].as_str()), (Some(b.account.as_str()), Some("Northwind Labs")));
+    assert_eq!(
+        (accounts[0]["id"].as_str(), accounts[0]["account_name"].as_str()),
+        (Some(b.account.as_str()), Some("Northwind Labs"))
+    );
     assert_eq!(view["active"], b.account.as_str());
     assert_eq!(view["keychain"]["kind"], "file", "ROSTER_KEY_FILE is honoured");
 
     let (status, team) = b.ipc("team_refresh", json!({"id": b.account})).await;
     assert_eq!(status, StatusCode::OK, "{team}");
-    assert_eq!((team["account"].as_str(), team["stale"].as_bool()), (Some(b.account.as_str()), Some(false)));
+    assert_eq!(
+        (team["account"].as_str(), team["stale"].as_bool()),
+        (Some(b.account.as_str()), Some(false))
+    );
     let members = team["members"].as_array().unwrap();
     assert!(members.len() > 1, "{team}");
     assert!(members.iter().any(|m| m["email"] == "owner@northwind.example"), "{team}");
-    assert!(team["invites"].as_array().unwrap().iter().all(|i| i["link"].is_null()), "links stay out of team views");
+    assert!(
+        team["invites"].as_array().unwrap().iter().all(|i| i["link"].is_null()),
+        "links stay out of team views"
+    );
 
     // Now cached: switching answers with it at once.
-    let (status, cached) = b.ipc("account_switch", json!({"id": b.account, "wantCached": true})).await;
+    let (status, cached) =
+        b.ipc("account_switch", json!({"id": b.account, "wantCached": true})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(cached["stale"], true, "{cached}");
 
     // camelCase arguments, as Tauri names them.
-    let pending = team["invites"].as_array().unwrap().iter().find(|i| i["status"] == "pending").expect("the demo team has a pending invite");
-    let (status, revoked) = b.ipc("invite_revoke", json!({"id": b.account, "inviteId": pending["id"]})).await;
-    assert_eq!((status, revoked["status"].as_str()), (StatusCode::OK, Some("revoked")), "{revoked}");
-    let (status, page) = b.ipc("audit_page", json!({"id": b.account, "action": "invite_revoked"})).await;
+    let pending = team["invites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["status"] == "pending")
+        .expect("the demo team has a pending invite");
+    let (status, revoked) =
+        b.ipc("invite_revoke", json!({"id": b.account, "inviteId": pending["id"]})).await;
+    assert_eq!(
+        (status, revoked["status"].as_str()),
+        (StatusCode::OK, Some("revoked")),
+        "{revoked}"
+    );
+    let (status, page) =
+        b.ipc("audit_page", json!({"id": b.account, "filter": {"action": "invite_revoked"}})).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(page["data"].as_array().unwrap().iter().any(|e| e["target"]["email"] == pending["email"]), "{page}");
+    assert!(
+        page["data"].as_array().unwrap().iter().any(|e| e["target"]["email"] == pending["email"]),
+        "{page}"
+    );
 
     // Bulk invites take the command's `options`, applied to every row.
     let bulk = json!({"id": b.account, "text": "bulk1@northwind.example\nbulk2@northwind.example", "role": "", "options": {"expires_in_days": 3}});
@@ -207,7 +263,9 @@ async fn given_an_added_account_when_the_ui_lists_and_refreshes_then_it_gets_the
     for row in report["rows"].as_array().unwrap() {
         assert_eq!(row["outcome"]["kind"], "created", "{report}");
         let invite = &row["outcome"]["invite"];
-        let at = |field: &str| invite[field].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let at = |field: &str| {
+            invite[field].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap()
+        };
         assert_eq!(at("expires_at") - at("created_at"), chrono::Duration::days(3), "{report}");
     }
     let per_person = json!({"id": b.account, "text": "bulk3@northwind.example", "role": "", "options": {"notification_email": "n@northwind.example"}});
@@ -216,7 +274,11 @@ async fn given_an_added_account_when_the_ui_lists_and_refreshes_then_it_gets_the
     assert_app_error(&refused, "invalid", "unknown field `notification_email`");
 
     let (status, reports) = b.ipc("keychain_doctor", json!(null)).await;
-    assert_eq!((status, reports[0]["state"].as_str()), (StatusCode::OK, Some("present")), "{reports}");
+    assert_eq!(
+        (status, reports[0]["state"].as_str()),
+        (StatusCode::OK, Some("present")),
+        "{reports}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,7 +289,12 @@ async fn given_a_command_the_bridge_does_not_answer_when_invoked_then_an_app_err
     assert_app_error(&body, "invalid", "frobnicate is not available in the browser stand-in");
 
     // The key would have to cross HTTP: refused before anything is read.
-    let (status, body) = b.ipc("account_add", json!({"server": b.server.url, "key": "rst_typed-into-the-browser-0000"})).await;
+    let (status, body) = b
+        .ipc(
+            "account_add",
+            json!({"server": b.server.url, "key": "rst_typed-into-the-browser-0000"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_app_error(&body, "invalid", "account_add is not available in the browser stand-in");
     assert!(!body.to_string().contains("rst_typed-into-the-browser"));
@@ -252,14 +319,17 @@ async fn given_a_path_out_of_the_ui_folder_when_requested_then_it_is_refused() {
     for target in ["/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt"] {
         let mut socket = std::net::TcpStream::connect(&addr).unwrap();
         socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        write!(socket, "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+        write!(socket, "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+            .unwrap();
         let mut answer = String::new();
         socket.read_to_string(&mut answer).unwrap();
         let answer = b.checked(answer);
         assert!(answer.starts_with("HTTP/1.1 404"), "{target}: {answer}");
         assert!(!answer.contains(OUTSIDE), "{target} read a file outside the UI folder");
     }
-    for path in ["/..%2fsecret.txt", "/assets/..%2F..%2Fsecret.txt", "/assets%5c..%5c..%5csecret.txt"] {
+    for path in
+        ["/..%2fsecret.txt", "/assets/..%2F..%2Fsecret.txt", "/assets%5c..%5c..%5csecret.txt"]
+    {
         let (status, _, body) = b.get(path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(!body.contains(OUTSIDE), "{path} read a file outside the UI folder");
@@ -277,13 +347,28 @@ async fn given_a_request_from_another_site_when_it_calls_a_command_then_it_is_re
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_app_error(&body, "invalid", "application/json");
 
-    let res = b.http.post(&ipc).header(ORIGIN, "http://evil.example").json(&json!({})).send().await.unwrap();
+    let res = b
+        .http
+        .post(&ipc)
+        .header(ORIGIN, "http://evil.example")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     let (status, body) = b.json(res).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_app_error(&body, "invalid", "http://evil.example");
 
     // A rebound DNS name: the browser thinks it is evil.example's own origin.
-    let res = b.http.post(&ipc).header(HOST, "evil.example").header(ORIGIN, "http://evil.example").json(&json!({})).send().await.unwrap();
+    let res = b
+        .http
+        .post(&ipc)
+        .header(HOST, "evil.example")
+        .header(ORIGIN, "http://evil.example")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(!b.checked(res.text().await.unwrap()).contains("Northwind"));
 

@@ -64,7 +64,12 @@ pub fn wants_json(args: &[OsString]) -> bool {
 fn usage(e: clap::Error, args: &[OsString]) -> Failure {
     // A bare `roster` or `roster members` asks what there is to do: the help answers that
     // better than one line, and clap still exits 2 after it.
-    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
         e.exit();
     }
     let reason = clap_reason(&e);
@@ -115,7 +120,10 @@ fn takes_value(command: &clap::Command, option: &str) -> bool {
         Some(long) => arg.get_long() == Some(long),
         None => option.chars().count() == 2 && arg.get_short() == option.chars().nth(1),
     };
-    command.get_arguments().find(named).is_some_and(|arg| arg.get_num_args().is_some_and(|n| n.takes_values()))
+    command
+        .get_arguments()
+        .find(named)
+        .is_some_and(|arg| arg.get_num_args().is_some_and(|n| n.takes_values()))
 }
 
 /// `--account` on a command that acts on no stored account of its choosing would be ignored
@@ -126,10 +134,20 @@ fn refuse_ignored_account(cli: &Cli, matches: &ArgMatches) -> Result<(), Failure
         return Ok(());
     }
     let (command, instead) = match &cli.command {
-        Command::Accounts(AccountsCommand::Add { .. }) => ("accounts add", "it adds a new account; name it with --label"),
-        Command::Accounts(AccountsCommand::List) => ("accounts list", "it lists every stored account"),
-        Command::Accounts(AccountsCommand::Switch { .. }) => ("accounts switch", "give the account as its argument: `roster accounts switch NAME|ID`"),
-        Command::Accounts(AccountsCommand::Remove { .. }) => ("accounts remove", "give the account as its argument: `roster accounts remove NAME|ID`"),
+        Command::Accounts(AccountsCommand::Add { .. }) => {
+            ("accounts add", "it adds a new account; name it with --label")
+        }
+        Command::Accounts(AccountsCommand::List) => {
+            ("accounts list", "it lists every stored account")
+        }
+        Command::Accounts(AccountsCommand::Switch { .. }) => (
+            "accounts switch",
+            "give the account as its argument: `roster accounts switch NAME|ID`",
+        ),
+        Command::Accounts(AccountsCommand::Remove { .. }) => (
+            "accounts remove",
+            "give the account as its argument: `roster accounts remove NAME|ID`",
+        ),
         Command::Completions { .. } => ("completions", "the script is the same for every account"),
         _ => return Ok(()),
     };

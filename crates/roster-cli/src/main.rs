@@ -25,10 +25,15 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let json = cli.json;
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
-            output::Failure::new("internal", output::EXIT_FAILED, format!("Could not start: {e}")).print(json);
+            output::Failure::new("internal", output::EXIT_FAILED, format!("Could not start: {e}"))
+                .print(json);
             return ExitCode::from(output::EXIT_FAILED);
         }
     };

@@ -28,7 +28,13 @@ pub struct Failure {
 
 impl Failure {
     pub fn usage(message: impl Into<String>) -> Failure {
-        Failure { code: "usage".into(), kind: None, message: message.into(), exit: EXIT_USAGE, reported: false }
+        Failure {
+            code: "usage".into(),
+            kind: None,
+            message: message.into(),
+            exit: EXIT_USAGE,
+            reported: false,
+        }
     }
 
     pub fn new(code: &str, exit: u8, message: impl Into<String>) -> Failure {
@@ -54,7 +60,14 @@ impl Failure {
             struct Wrapper<'a> {
                 error: Body<'a>,
             }
-            print_json(&Wrapper { error: Body { code: &self.code, kind: self.kind, message: &self.message, exit_code: self.exit } });
+            print_json(&Wrapper {
+                error: Body {
+                    code: &self.code,
+                    kind: self.kind,
+                    message: &self.message,
+                    exit_code: self.exit,
+                },
+            });
         }
     }
 }
@@ -64,7 +77,10 @@ impl Failure {
 /// did not say (it refused, failed, or could not be reached) and for local storage.
 pub fn exit_code(e: &Error) -> u8 {
     match e.code() {
-        ErrorCode::BadKey | ErrorCode::KeychainUnavailable | ErrorCode::KeychainLocked | ErrorCode::KeyMissing => EXIT_AUTH,
+        ErrorCode::BadKey
+        | ErrorCode::KeychainUnavailable
+        | ErrorCode::KeychainLocked
+        | ErrorCode::KeyMissing => EXIT_AUTH,
         ErrorCode::InsecureUrl | ErrorCode::UnknownAccount => EXIT_USAGE,
         ErrorCode::Invalid if e.server_code().is_none() => EXIT_USAGE,
         _ => EXIT_FAILED,
@@ -77,13 +93,22 @@ impl From<Error> for Failure {
             Some(s) => s.as_str().to_string(),
             None => snake(&e.code()),
         };
-        Failure { code, kind: Some(e.code()), message: e.to_string(), exit: exit_code(&e), reported: false }
+        Failure {
+            code,
+            kind: Some(e.code()),
+            message: e.to_string(),
+            exit: exit_code(&e),
+            reported: false,
+        }
     }
 }
 
 /// `ErrorCode::KeyMissing` → `key_missing` (its serde name).
 pub(crate) fn snake(code: &ErrorCode) -> String {
-    serde_json::to_value(code).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| format!("{code:?}"))
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{code:?}"))
 }
 
 pub fn print_json<T: Serialize + ?Sized>(value: &T) {
@@ -100,7 +125,11 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         }
     }
     let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c}{}", " ".repeat(w - c.width()))).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.width())))
+            .collect();
         padded.join("  ").trim_end().to_string() + "\n"
     };
     let mut out = line(headers.to_vec());
@@ -148,27 +177,43 @@ mod tests {
 
     #[test]
     fn given_rows_when_tabled_then_columns_align_and_lines_have_no_trailing_space() {
-        let t = table(&["NAME", "ROLE"], &[vec!["Ana Lima".into(), "Owner".into()], vec!["Bo".into(), "".into()]]);
+        let t = table(
+            &["NAME", "ROLE"],
+            &[vec!["Ana Lima".into(), "Owner".into()], vec!["Bo".into(), "".into()]],
+        );
         assert_eq!(t, "NAME      ROLE\nAna Lima  Owner\nBo\n");
     }
 
     #[test]
     fn given_wide_characters_when_tabled_then_columns_align_on_screen() {
-        let t = table(&["NAME", "ROLE"], &[vec!["李小龍".into(), "Owner".into()], vec!["Ana 🚀".into(), "Member".into()], vec!["Bo".into(), "Admin".into()]]);
+        let t = table(
+            &["NAME", "ROLE"],
+            &[
+                vec!["李小龍".into(), "Owner".into()],
+                vec!["Ana 🚀".into(), "Member".into()],
+                vec!["Bo".into(), "Admin".into()],
+            ],
+        );
         assert_eq!(t, "NAME    ROLE\n李小龍  Owner\nAna 🚀  Member\nBo      Admin\n");
         // "李小龍" has fewer chars than "NAME" but is wider on screen: every role still starts in one column.
-        let role_column = |line: &str| line.trim_end_matches(|c: char| c.is_ascii_alphabetic()).width();
+        let role_column =
+            |line: &str| line.trim_end_matches(|c: char| c.is_ascii_alphabetic()).width();
         assert!(t.lines().all(|l| role_column(l) == 8), "{t}");
     }
 
     #[test]
     fn given_core_errors_when_mapped_then_auth_usage_and_server_codes_differ() {
-        for code in [ErrorCode::KeyMissing, ErrorCode::KeychainLocked, ErrorCode::KeychainUnavailable] {
+        for code in
+            [ErrorCode::KeyMissing, ErrorCode::KeychainLocked, ErrorCode::KeychainUnavailable]
+        {
             let f = Failure::from(Error::Keychain { code, message: "what to do".into() });
             assert_eq!((f.exit, f.kind), (EXIT_AUTH, Some(code)));
         }
         assert_eq!(Failure::from(Error::UnknownAccount("x".into())).exit, EXIT_USAGE);
-        let f = Failure::from(Error::Unreachable { url: "http://127.0.0.1:1".into(), reason: "refused".into() });
+        let f = Failure::from(Error::Unreachable {
+            url: "http://127.0.0.1:1".into(),
+            reason: "refused".into(),
+        });
         assert_eq!((f.code.as_str(), f.exit), ("unreachable", EXIT_FAILED));
     }
 }

@@ -49,8 +49,11 @@ impl Drop for OtherProgram {
 }
 
 #[test]
-fn given_invites_create_copy_when_another_process_pastes_then_it_gets_the_link_until_someone_else_copies() {
-    if !session("given_invites_create_copy_when_another_process_pastes_then_it_gets_the_link_until_someone_else_copies") {
+fn given_invites_create_copy_when_another_process_pastes_then_it_gets_the_link_until_someone_else_copies()
+ {
+    if !session(
+        "given_invites_create_copy_when_another_process_pastes_then_it_gets_the_link_until_someone_else_copies",
+    ) {
         return;
     }
     let _g = serial();
@@ -58,7 +61,9 @@ fn given_invites_create_copy_when_another_process_pastes_then_it_gets_the_link_u
     let roster = Roster::new(&server);
     let owner = server.owner_key(PRESET);
 
-    let cli = roster.with_key(&owner, &["invites", "create", "paste.me@example.com", "--copy", "--hold", "60"]).spawn();
+    let cli = roster
+        .with_key(&owner, &["invites", "create", "paste.me@example.com", "--copy", "--hold", "60"])
+        .spawn();
     let link = cli.next_line(Duration::from_secs(20));
     assert!(link.starts_with(&format!("{}/join/", server.url)), "{link}");
     cli.wait_stderr("Holding the clipboard", Duration::from_secs(10));
@@ -73,7 +78,11 @@ fn given_invites_create_copy_when_another_process_pastes_then_it_gets_the_link_u
     let out = cli.wait(Duration::from_secs(15)).ok();
     assert!(started.elapsed() < Duration::from_secs(15));
     assert!(out.stderr.contains("another program took the clipboard"), "{}", out.stderr);
-    assert_eq!(paste().as_deref(), Some("something else"), "the other program's text is left alone");
+    assert_eq!(
+        paste().as_deref(),
+        Some("something else"),
+        "the other program's text is left alone"
+    );
 }
 
 #[test]
@@ -85,10 +94,17 @@ fn given_invites_copy_with_a_short_hold_when_time_runs_out_then_it_exits_0() {
     let server = Server::start();
     let roster = Roster::new(&server);
     let owner = server.owner_key(PRESET);
-    let link = roster.with_key(&owner, &["invites", "create", "again@example.com"]).run().ok().stdout.trim().to_string();
+    let link = roster
+        .with_key(&owner, &["invites", "create", "again@example.com"])
+        .run()
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
 
     let started = Instant::now();
-    let cli = roster.with_key(&owner, &["invites", "copy", "again@example.com", "--hold", "3"]).spawn();
+    let cli =
+        roster.with_key(&owner, &["invites", "copy", "again@example.com", "--hold", "3"]).spawn();
     assert_eq!(cli.next_line(Duration::from_secs(20)), link);
     cli.wait_stderr("Holding the clipboard", Duration::from_secs(10));
     assert_eq!(paste().as_deref(), Some(link.as_str()));
@@ -98,8 +114,11 @@ fn given_invites_copy_with_a_short_hold_when_time_runs_out_then_it_exits_0() {
 }
 
 #[test]
-fn given_several_invites_with_copy_when_ctrl_c_then_all_links_were_on_the_clipboard_and_it_exits_0() {
-    if !session("given_several_invites_with_copy_when_ctrl_c_then_all_links_were_on_the_clipboard_and_it_exits_0") {
+fn given_several_invites_with_copy_when_ctrl_c_then_all_links_were_on_the_clipboard_and_it_exits_0()
+{
+    if !session(
+        "given_several_invites_with_copy_when_ctrl_c_then_all_links_were_on_the_clipboard_and_it_exits_0",
+    ) {
         return;
     }
     let _g = serial();
@@ -107,7 +126,21 @@ fn given_several_invites_with_copy_when_ctrl_c_then_all_links_were_on_the_clipbo
     let roster = Roster::new(&server);
     let owner = server.owner_key(PRESET);
 
-    let cli = roster.with_key(&owner, &["invites", "create", "one@example.com", "two@example.com", "--copy", "--hold", "60", "--json"]).spawn();
+    let cli = roster
+        .with_key(
+            &owner,
+            &[
+                "invites",
+                "create",
+                "one@example.com",
+                "two@example.com",
+                "--copy",
+                "--hold",
+                "60",
+                "--json",
+            ],
+        )
+        .spawn();
     cli.wait_stderr("Holding the clipboard", Duration::from_secs(20));
     let pasted = paste().expect("the clipboard holds the links");
     let links: Vec<&str> = pasted.lines().collect();
@@ -117,7 +150,12 @@ fn given_several_invites_with_copy_when_ctrl_c_then_all_links_were_on_the_clipbo
     let out = cli.wait(Duration::from_secs(10)).ok();
     let report = out.json();
     assert_eq!(report["copy"]["kind"], "copied");
-    let created: Vec<&str> = report["rows"].as_array().unwrap().iter().map(|r| r["outcome"]["invite"]["link"].as_str().unwrap()).collect();
+    let created: Vec<&str> = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"]["invite"]["link"].as_str().unwrap())
+        .collect();
     assert_eq!(created, links);
 }
 
@@ -127,7 +165,12 @@ fn given_no_display_when_copy_is_asked_then_the_link_is_printed_with_a_warning_a
     let server = Server::start();
     let roster = Roster::new(&server);
     let owner = server.owner_key(PRESET);
-    let out = roster.with_key(&owner, &["invites", "create", "headless@example.com", "--copy"]).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").run().ok();
+    let out = roster
+        .with_key(&owner, &["invites", "create", "headless@example.com", "--copy"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .run()
+        .ok();
     assert!(out.stdout.trim().starts_with(&format!("{}/join/", server.url)), "{}", out.stdout);
     assert!(out.stderr.contains("warning: Could not write to the clipboard"), "{}", out.stderr);
     assert!(out.stderr.contains("copy it by hand"), "{}", out.stderr);

@@ -9,7 +9,8 @@ mod common;
 
 use common::{Roster, Server, assert_fields};
 
-const MEMBER_FIELDS: &[&str] = &["user_id", "email", "name", "role", "joined_at", "last_login_at", "sign_in_method"];
+const MEMBER_FIELDS: &[&str] =
+    &["user_id", "email", "name", "role", "joined_at", "last_login_at", "sign_in_method"];
 const INVITE_FIELDS: &[&str] = &[
     "id",
     "email",
@@ -42,12 +43,17 @@ fn given_an_owner_key_when_listing_and_showing_members_then_tables_and_json_agre
     for col in ["NAME", "EMAIL", "ROLE", "SIGN-IN", "LAST LOGIN", "JOINED", "ID"] {
         assert!(header.contains(col), "{header}");
     }
-    let ana = out.stdout.lines().find(|l| l.contains("ana@northwind.example")).expect("Ana is listed");
+    let ana =
+        out.stdout.lines().find(|l| l.contains("ana@northwind.example")).expect("Ana is listed");
     assert!(ana.starts_with("Ana Lima"), "{ana}");
     assert!(ana.contains("Member"), "role name, not id: {ana}");
     assert!(ana.contains(" h ago") || ana.contains(" d ago"), "relative last login: {ana}");
     let email_col = header.find("EMAIL").unwrap();
-    assert!(out.stdout.lines().skip(1).all(|l| l[email_col..].contains("@northwind.example")), "columns are aligned:\n{}", out.stdout);
+    assert!(
+        out.stdout.lines().skip(1).all(|l| l[email_col..].contains("@northwind.example")),
+        "columns are aligned:\n{}",
+        out.stdout
+    );
 
     // JSON: the wire type, one object per member
     let out = roster.with_key(&owner, &["members", "list", "--json"]).run().ok();
@@ -66,11 +72,17 @@ fn given_an_owner_key_when_listing_and_showing_members_then_tables_and_json_agre
     let out = roster.with_key(&owner, &["members", "show", "ana@northwind.example"]).run().ok();
     assert!(out.stdout.starts_with("Ana Lima <ana@northwind.example>"), "{}", out.stdout);
     assert!(out.stdout.contains("Member (member)"), "{}", out.stdout);
-    let ana_id = members.iter().find(|m| m["email"] == "ana@northwind.example").unwrap()["user_id"].as_str().unwrap().to_string();
+    let ana_id = members.iter().find(|m| m["email"] == "ana@northwind.example").unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let out = roster.with_key(&owner, &["members", "show", &ana_id, "--json"]).run().ok();
     assert_eq!(out.json()["email"], "ana@northwind.example");
     assert_fields(&out.json(), MEMBER_FIELDS);
-    roster.with_key(&owner, &["members", "show", "nobody@northwind.example"]).run().error(1, "not_found");
+    roster
+        .with_key(&owner, &["members", "show", "nobody@northwind.example"])
+        .run()
+        .error(1, "not_found");
     roster.with_key(&owner, &["members", "show", "usr_doesnotexist"]).run().error(1, "not_found");
 }
 
@@ -85,25 +97,46 @@ fn given_an_owner_key_when_changing_roles_removing_and_leaving_then_the_server_a
     let owner = server.owner_key("link-email-quotas");
 
     // Role by display name, human output names both roles
-    let out = roster.with_key(&owner, &["members", "role", "ana@kestrel.example", "Admin"]).run().ok();
+    let out =
+        roster.with_key(&owner, &["members", "role", "ana@kestrel.example", "Admin"]).run().ok();
     assert!(out.stdout.contains("is now Admin in Kestrel AI (was Member)"), "{}", out.stdout);
     // and by id, JSON is a MemberUpdate
-    let out = roster.with_key(&owner, &["members", "role", "ana@kestrel.example", "member", "--json"]).run().ok();
+    let out = roster
+        .with_key(&owner, &["members", "role", "ana@kestrel.example", "member", "--json"])
+        .run()
+        .ok();
     let update = out.json();
     assert_fields(&update, &["member", "promotion"]);
     assert_eq!(update["member"]["role"], "member");
     assert!(update["promotion"].is_null());
     // an unknown role: the server's code and its list of roles
-    roster.with_key(&owner, &["members", "role", "ana@kestrel.example", "emperor"]).run().error(1, "unknown_role");
+    roster
+        .with_key(&owner, &["members", "role", "ana@kestrel.example", "emperor"])
+        .run()
+        .error(1, "unknown_role");
 
     // Remove: refused without --yes when there is no terminal, nothing happens
-    let out = roster.with_key(&owner, &["members", "remove", "ana@kestrel.example"]).run().error(2, "usage");
+    let out = roster
+        .with_key(&owner, &["members", "remove", "ana@kestrel.example"])
+        .run()
+        .error(2, "usage");
     assert!(out.stderr.contains("--yes"), "{}", out.stderr);
     roster.with_key(&owner, &["members", "show", "ana@kestrel.example"]).run().ok();
-    let out = roster.with_key(&owner, &["members", "remove", "ana@kestrel.example", "--yes"]).run().ok();
-    assert!(out.stdout.contains("Removed Ana Lima (ana@kestrel.example) from Kestrel AI."), "{}", out.stdout);
-    roster.with_key(&owner, &["members", "show", "ana@kestrel.example"]).run().error(1, "not_found");
-    let out = roster.with_key(&owner, &["members", "remove", "ben@kestrel.example", "--yes", "--json"]).run().ok();
+    let out =
+        roster.with_key(&owner, &["members", "remove", "ana@kestrel.example", "--yes"]).run().ok();
+    assert!(
+        out.stdout.contains("Removed Ana Lima (ana@kestrel.example) from Kestrel AI."),
+        "{}",
+        out.stdout
+    );
+    roster
+        .with_key(&owner, &["members", "show", "ana@kestrel.example"])
+        .run()
+        .error(1, "not_found");
+    let out = roster
+        .with_key(&owner, &["members", "remove", "ben@kestrel.example", "--yes", "--json"])
+        .run()
+        .ok();
     let removed = out.json();
     assert_fields(&removed, &["removed"]);
     // Kestrel AI's policy has quotas, so its members carry one
@@ -134,15 +167,18 @@ fn given_a_policy_with_owner_confirmation_when_promoting_to_owner_then_the_promo
     let server = Server::start();
     let roster = Roster::new(&server);
     let owner = server.owner_key("six-roles-2fa");
-    let out = roster.with_key(&owner, &["members", "role", "ana@bluefin.example", "owner"]).run().ok();
+    let out =
+        roster.with_key(&owner, &["members", "role", "ana@bluefin.example", "owner"]).run().ok();
     assert!(out.stdout.contains("needs confirmation"), "{}", out.stdout);
     assert!(out.stdout.contains("Their role stays"), "{}", out.stdout);
-    let out = roster.with_key(&owner, &["members", "show", "ana@bluefin.example", "--json"]).run().ok();
+    let out =
+        roster.with_key(&owner, &["members", "show", "ana@bluefin.example", "--json"]).run().ok();
     assert_ne!(out.json()["role"], "owner", "not promoted before confirmation");
 }
 
 #[test]
-fn given_an_owner_key_when_inviting_listing_copying_resending_and_revoking_then_each_works_in_both_forms() {
+fn given_an_owner_key_when_inviting_listing_copying_resending_and_revoking_then_each_works_in_both_forms()
+ {
     let server = Server::start();
     let roster = Roster::new(&server);
     let owner = server.owner_key("owner-member-link");
@@ -152,10 +188,31 @@ fn given_an_owner_key_when_inviting_listing_copying_resending_and_revoking_then_
     let link = out.stdout.trim().to_string();
     assert!(link.starts_with(&format!("{}/join/", server.url)), "{link}");
     assert_eq!(out.stdout.lines().count(), 1);
-    assert!(out.stderr.contains("Invited new.hire@example.com to Northwind Labs as Member · Invite created · expires"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "Invited new.hire@example.com to Northwind Labs as Member · Invite created · expires"
+        ),
+        "{}",
+        out.stderr
+    );
 
     // create --json: an InviteLink
-    let out = roster.with_key(&owner, &["invites", "create", "second@example.com", "--role", "Owner", "--expires-in-days", "3", "--json"]).run().ok();
+    let out = roster
+        .with_key(
+            &owner,
+            &[
+                "invites",
+                "create",
+                "second@example.com",
+                "--role",
+                "Owner",
+                "--expires-in-days",
+                "3",
+                "--json",
+            ],
+        )
+        .run()
+        .ok();
     let created = out.json();
     assert_fields(&created, &["invite", "copy", "created", "emailed_to"]);
     assert_fields(&created["invite"], INVITE_FIELDS);
@@ -171,9 +228,19 @@ fn given_an_owner_key_when_inviting_listing_copying_resending_and_revoking_then_
         assert!(header.contains(col), "{header}");
     }
     let row = out.stdout.lines().find(|l| l.starts_with("new.hire@example.com")).expect("listed");
-    assert!(row.contains("pending") && row.contains("expires in 1") && row.contains("Member"), "{row}");
-    assert!(out.stdout.lines().any(|l| l.contains("revoked") && l.contains("revoked ") && l.contains("d ago")), "{}", out.stdout);
-    let out = roster.with_key(&owner, &["invites", "list", "--status", "pending", "--json"]).run().ok();
+    assert!(
+        row.contains("pending") && row.contains("expires in 1") && row.contains("Member"),
+        "{row}"
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.contains("revoked") && l.contains("revoked ") && l.contains("d ago")),
+        "{}",
+        out.stdout
+    );
+    let out =
+        roster.with_key(&owner, &["invites", "list", "--status", "pending", "--json"]).run().ok();
     let pending = out.json();
     let pending = pending.as_array().unwrap();
     assert!(pending.iter().all(|i| i["status"] == "pending"));
@@ -181,34 +248,64 @@ fn given_an_owner_key_when_inviting_listing_copying_resending_and_revoking_then_
     assert_fields(&pending[0], INVITE_FIELDS);
 
     // copy --print by e-mail: the same link, no clipboard needed
-    let out = roster.with_key(&owner, &["invites", "copy", "new.hire@example.com", "--print"]).run().ok();
+    let out =
+        roster.with_key(&owner, &["invites", "copy", "new.hire@example.com", "--print"]).run().ok();
     assert_eq!(out.stdout.trim(), link);
-    let out = roster.with_key(&owner, &["invites", "copy", &second_id, "--print", "--json"]).run().ok();
+    let out =
+        roster.with_key(&owner, &["invites", "copy", &second_id, "--print", "--json"]).run().ok();
     assert_eq!(out.json()["invite"]["id"], second_id.as_str());
     assert_eq!(out.json()["created"], false);
-    let out = roster.with_key(&owner, &["invites", "copy", "new.hire@example.com", "--print", "--message"]).run().ok();
-    assert!(out.stdout.starts_with("You're invited to join Northwind Labs as Member on Roster: "), "{}", out.stdout);
+    let out = roster
+        .with_key(&owner, &["invites", "copy", "new.hire@example.com", "--print", "--message"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.starts_with("You're invited to join Northwind Labs as Member on Roster: "),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains(&link));
-    let out = roster.with_key(&owner, &["invites", "copy", "new.hire@example.com", "--print", "--message", "--json"]).run().ok();
+    let out = roster
+        .with_key(
+            &owner,
+            &["invites", "copy", "new.hire@example.com", "--print", "--message", "--json"],
+        )
+        .run()
+        .ok();
     assert_fields(&out.json(), &["invite", "text", "copy"]);
 
     // resend
     let out = roster.with_key(&owner, &["invites", "resend", "new.hire@example.com"]).run().ok();
-    assert!(out.stdout.contains("Resent the invite to new.hire@example.com (sent 2 times) · expires"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Resent the invite to new.hire@example.com (sent 2 times) · expires"),
+        "{}",
+        out.stdout
+    );
     let out = roster.with_key(&owner, &["invites", "resend", &second_id, "--json"]).run().ok();
     assert_eq!(out.json()["times_sent"], 2);
 
     // revoke: asks first; then the link is dead, and copying it says so
     roster.with_key(&owner, &["invites", "revoke", "new.hire@example.com"]).run().error(2, "usage");
-    let out = roster.with_key(&owner, &["invites", "revoke", "new.hire@example.com", "-y"]).run().ok();
+    let out =
+        roster.with_key(&owner, &["invites", "revoke", "new.hire@example.com", "-y"]).run().ok();
     assert!(out.stdout.contains("Revoked the invite to new.hire@example.com in Northwind Labs; its link no longer works."), "{}", out.stdout);
-    let out = roster.with_key(&owner, &["invites", "revoke", &second_id, "--yes", "--json"]).run().ok();
+    let out =
+        roster.with_key(&owner, &["invites", "revoke", &second_id, "--yes", "--json"]).run().ok();
     assert_eq!(out.json()["status"], "revoked");
     assert!(out.json()["link"].is_null(), "a revoked invite shows no link");
-    let out = roster.with_key(&owner, &["invites", "copy", &second_id, "--print"]).run().error(1, "invite_not_pending");
+    let out = roster
+        .with_key(&owner, &["invites", "copy", &second_id, "--print"])
+        .run()
+        .error(1, "invite_not_pending");
     assert!(out.stderr.contains("was revoked"), "{}", out.stderr);
-    roster.with_key(&owner, &["invites", "revoke", &second_id, "--yes"]).run().error(1, "invite_not_pending");
-    roster.with_key(&owner, &["invites", "copy", "new.hire@example.com", "--print"]).run().error(1, "not_found");
+    roster
+        .with_key(&owner, &["invites", "revoke", &second_id, "--yes"])
+        .run()
+        .error(1, "invite_not_pending");
+    roster
+        .with_key(&owner, &["invites", "copy", "new.hire@example.com", "--print"])
+        .run()
+        .error(1, "not_found");
 }
 
 #[test]
@@ -240,10 +337,16 @@ fn given_a_team_with_identity_providers_when_inviting_with_options_then_they_rea
     assert_eq!(v["invite"]["identity_provider"]["provider"], "microsoft");
     assert_eq!(v["invite"]["identity_provider"]["tenant_id"], "contoso.onmicrosoft.com");
     assert_eq!(v["emailed_to"], "jdoe@harbor.example");
-    assert!(v["invite"]["link"].as_str().unwrap().contains("/join/"), "managers get the link even for e-mail delivery");
+    assert!(
+        v["invite"]["link"].as_str().unwrap().contains("/join/"),
+        "managers get the link even for e-mail delivery"
+    );
     // a policy refusal is the server's, with its code
     let owner = server.owner_key("owner-member-link");
-    roster.with_key(&owner, &["invites", "create", "x@example.com", "--idp", "google"]).run().error(1, "not_allowed_by_policy");
+    roster
+        .with_key(&owner, &["invites", "create", "x@example.com", "--idp", "google"])
+        .run()
+        .error(1, "not_allowed_by_policy");
 }
 
 #[test]
@@ -259,15 +362,25 @@ fn given_an_owner_key_when_reading_roles_and_the_audit_log_then_both_forms_are_c
     let out = roster.with_key(&owner, &["roles", "--json"]).run().ok();
     let roles = out.json();
     assert_eq!(roles.as_array().unwrap().len(), 6);
-    assert_fields(&roles[0], &["id", "name", "description", "is_owner", "manages_team", "permissions"]);
+    assert_fields(
+        &roles[0],
+        &["id", "name", "description", "is_owner", "manages_team", "permissions"],
+    );
 
     roster.with_key(&owner, &["invites", "create", "audited@example.com"]).run().ok();
     let out = roster.with_key(&owner, &["audit", "--limit", "5"]).run().ok();
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines.len(), 6, "header + 5 events:\n{}", out.stdout);
     assert!(lines[0].starts_with("WHEN") && lines[0].contains("ACTION"), "{}", lines[0]);
-    assert!(lines[1].starts_with("just now") && lines[1].contains("invite_created") && lines[1].contains("audited@example.com"), "{}", lines[1]);
-    let out = roster.with_key(&owner, &["audit", "--action", "member_removed", "--json"]).run().ok();
+    assert!(
+        lines[1].starts_with("just now")
+            && lines[1].contains("invite_created")
+            && lines[1].contains("audited@example.com"),
+        "{}",
+        lines[1]
+    );
+    let out =
+        roster.with_key(&owner, &["audit", "--action", "member_removed", "--json"]).run().ok();
     let events = out.json();
     let events = events.as_array().unwrap();
     assert!(!events.is_empty());

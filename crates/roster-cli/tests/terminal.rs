@@ -46,7 +46,10 @@ fn given_a_terminal_when_an_account_is_added_then_the_key_is_typed_at_a_hidden_p
     assert!(out.stdout.contains("error[usage]: No API key was given"), "{}", out.stdout);
 
     // --key-stdin promises piped input: on a terminal it refuses rather than read a visible key
-    let out = roster.on_terminal(&["accounts", "add", "--server", &server.url, "--key-stdin"]).answer(&[]).code(2);
+    let out = roster
+        .on_terminal(&["accounts", "add", "--server", &server.url, "--key-stdin"])
+        .answer(&[])
+        .code(2);
     assert!(out.stdout.contains("--key-stdin expects the key piped in"), "{}", out.stdout);
 }
 
@@ -58,14 +61,30 @@ fn given_a_terminal_when_removing_a_member_then_it_asks_and_only_yes_removes() {
     let server = Server::start();
     let roster = Roster::new(&server);
     let owner = server.owner_key("owner-member-link");
-    let remove = || roster.on_terminal(&["members", "remove", "ana@northwind.example"]).env("ROSTER_SERVER", &server.url).env("ROSTER_API_KEY", &owner);
+    let remove = || {
+        roster
+            .on_terminal(&["members", "remove", "ana@northwind.example"])
+            .env("ROSTER_SERVER", &server.url)
+            .env("ROSTER_API_KEY", &owner)
+    };
     let question = "Remove Ana Lima (ana@northwind.example, Member) from Northwind Labs? They lose access at once. [y/N] ";
 
     let out = remove().answer(&[(question, "n")]).code(1);
-    assert!(out.stdout.contains("error[cancelled]: Cancelled; nothing was changed."), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("error[cancelled]: Cancelled; nothing was changed."),
+        "{}",
+        out.stdout
+    );
     roster.with_key(&owner, &["members", "show", "ana@northwind.example"]).run().ok();
 
     let out = remove().answer(&[(question, "y")]).ok();
-    assert!(out.stdout.contains("Removed Ana Lima (ana@northwind.example) from Northwind Labs."), "{}", out.stdout);
-    roster.with_key(&owner, &["members", "show", "ana@northwind.example"]).run().error(1, "not_found");
+    assert!(
+        out.stdout.contains("Removed Ana Lima (ana@northwind.example) from Northwind Labs."),
+        "{}",
+        out.stdout
+    );
+    roster
+        .with_key(&owner, &["members", "show", "ana@northwind.example"])
+        .run()
+        .error(1, "not_found");
 }

@@ -23,7 +23,12 @@ fn given_watch_when_invites_change_then_each_event_is_a_line_and_ctrl_c_exits_0(
     watch.wait_stderr("Watching Atlas Studio", Duration::from_secs(20));
     roster.with_key(&admin, &["invites", "create", "watched@example.com"]).run().ok();
     let line = watch.next_line(Duration::from_secs(20));
-    assert!(line.contains("invite_created") && line.contains("watched@example.com") && line.contains("role=developer"), "{line}");
+    assert!(
+        line.contains("invite_created")
+            && line.contains("watched@example.com")
+            && line.contains("role=developer"),
+        "{line}"
+    );
     roster.with_key(&admin, &["invites", "revoke", "watched@example.com", "--yes"]).run().ok();
     let line = watch.next_line(Duration::from_secs(20));
     assert!(line.contains("invite_revoked") && line.contains("watched@example.com"), "{line}");
@@ -34,7 +39,8 @@ fn given_watch_when_invites_change_then_each_event_is_a_line_and_ctrl_c_exits_0(
 }
 
 #[test]
-fn given_watch_json_when_the_server_restarts_then_it_reconnects_and_resumes_without_gaps_or_repeats() {
+fn given_watch_json_when_the_server_restarts_then_it_reconnects_and_resumes_without_gaps_or_repeats()
+ {
     let mut server = Server::start();
     let roster = Roster::new(&server);
     let admin = server.owner_key(PRESET);
@@ -42,7 +48,8 @@ fn given_watch_json_when_the_server_restarts_then_it_reconnects_and_resumes_with
     let watch = roster.with_key(&admin, &["watch", "--json"]).spawn();
     watch.wait_stderr("Watching", Duration::from_secs(20));
     roster.with_key(&admin, &["invites", "create", "before@example.com"]).run().ok();
-    let first: serde_json::Value = serde_json::from_str(&watch.next_line(Duration::from_secs(20))).expect("one JSON object per line");
+    let first: serde_json::Value = serde_json::from_str(&watch.next_line(Duration::from_secs(20)))
+        .expect("one JSON object per line");
     assert_eq!(first["action"], "invite_created");
     assert_eq!(first["target"]["email"], "before@example.com");
 
@@ -54,12 +61,17 @@ fn given_watch_json_when_the_server_restarts_then_it_reconnects_and_resumes_with
     // Last-Event-ID brings it to the CLI.
     server.restart();
     roster.with_key(&admin, &["invites", "create", "during@example.com"]).run().ok();
-    let missed: serde_json::Value = serde_json::from_str(&watch.next_line(Duration::from_secs(40))).unwrap();
-    assert_eq!(missed["target"]["email"], "during@example.com", "replayed after Last-Event-ID, the first event not repeated");
+    let missed: serde_json::Value =
+        serde_json::from_str(&watch.next_line(Duration::from_secs(40))).unwrap();
+    assert_eq!(
+        missed["target"]["email"], "during@example.com",
+        "replayed after Last-Event-ID, the first event not repeated"
+    );
     // and live events flow again
     watch.wait_stderr("Reconnected", Duration::from_secs(20));
     roster.with_key(&admin, &["invites", "create", "after@example.com"]).run().ok();
-    let after: serde_json::Value = serde_json::from_str(&watch.next_line(Duration::from_secs(20))).unwrap();
+    let after: serde_json::Value =
+        serde_json::from_str(&watch.next_line(Duration::from_secs(20))).unwrap();
     assert_eq!(after["target"]["email"], "after@example.com");
 
     watch.interrupt();

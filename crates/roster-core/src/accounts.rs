@@ -19,6 +19,7 @@ use crate::client::{Http, TeamClient};
 use crate::error::{Error, ErrorCode, Result};
 use crate::keychain::{KeyEntry, KeyStore, Keychain};
 use crate::secret::ApiKey;
+use crate::storage::{self, config_dir, write_private_file};
 
 /// Overrides the config directory (tests, portable installs).
 pub const CONFIG_DIR_ENV: &str = "ROSTER_CONFIG_DIR";
@@ -26,7 +27,8 @@ const FILE_NAME: &str = "accounts.json";
 const FILE_VERSION: u32 = 1;
 
 /// Colours given to new accounts in turn, so two accounts never look alike by default.
-pub const PALETTE: [&str; 8] = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#4b5563"];
+pub const PALETTE: [&str; 8] =
+    ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#4b5563"];
 
 /// One account as the user added it. Holds no secret: safe to send to the web view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,7 +129,11 @@ impl VerifiedKey {
 
 impl std::fmt::Debug for VerifiedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifiedKey").field("server", &self.server).field("account", &self.me.account.id).field("key", &self.key).finish()
+        f.debug_struct("VerifiedKey")
+            .field("server", &self.server)
+            .field("account", &self.me.account.id)
+            .field("key", &self.key)
+            .finish()
     }
 }
 
@@ -188,22 +194,6 @@ impl std::fmt::Debug for AccountStore {
     }
 }
 
-/// The platform config directory (`~/.config/roster` on Linux), or `$ROSTER_CONFIG_DIR`.
-pub fn config_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV).filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
-    }
-    project_dirs().map(|d| d.config_dir().to_path_buf())
-}
-
-pub(crate) fn project_dirs() -> Result<directories::ProjectDirs> {
-    directories::ProjectDirs::from("dev", "Roster", "Roster").ok_or_else(|| Error::Storage {
-        action: "find",
-        path: "your home directory".into(),
-        reason: format!("no home directory is known for this user; set {CONFIG_DIR_ENV} and ROSTER_CACHE_DIR"),
-    })
-}
-
 impl AccountStore {
     /// The user's account list in the platform config directory, its snapshots in the
     /// platform cache directory. `keychain` decides where keys of new accounts go.
@@ -254,7 +244,11 @@ impl AccountStore {
     }
 
     pub fn get(&self, id: &str) -> Result<&SavedAccount> {
-        self.file.accounts.iter().find(|a| a.id == id).ok_or_else(|| Error::UnknownAccount(id.to_string()))
+        self.file
+            .accounts
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| Error::UnknownAccount(id.to_string()))
     }
 
     /// The account a user means by `query` (the CLI's `--account NAME|ID`): its id, the
@@ -282,7 +276,14 @@ impl AccountStore {
     /// Blocks on the keychain for up to its timeout (twice that when replacing a key). A
     /// front end that keeps the store behind a lock can run `VerifiedKey::check` outside the
     /// lock and then `add_verified` inside it.
-    pub async fn add(&mut self, http: &Http, server: &str, key: ApiKey, label: Option<&str>, colour: Option<&str>) -> Result<Added> {
+    pub async fn add(
+        &mut self,
+        http: &Http,
+        server: &str,
+        key: ApiKey,
+        label: Option<&str>,
+        colour: Option<&str>,
+    ) -> Result<Added> {
         // Refuse bad input before any network call.
         let label = label.map(clean_label).transpose()?;
         let colour = colour.map(clean_colour).transpose()?;
@@ -291,18 +292,32 @@ impl AccountStore {
     }
 
     /// The second half of `add`, for a key already verified.
-    pub fn add_verified(&mut self, verified: VerifiedKey, label: Option<&str>, colour: Option<&str>) -> Result<Added> {
+    pub fn add_verified(
+        &mut self,
+        verified: VerifiedKey,
+        label: Option<&str>,
+        colour: Option<&str>,
+    ) -> Result<Added> {
         let label = label.map(clean_label).transpose()?;
         let colour = colour.map(clean_colour).transpose()?;
         self.save_verified(verified, label.as_deref(), colour.as_deref())
     }
 
-    fn save_verified(&mut self, v: VerifiedKey, label: Option<&str>, colour: Option<&str>) -> Result<Added> {
+    fn save_verified(
+        &mut self,
+        v: VerifiedKey,
+        label: Option<&str>,
+        colour: Option<&str>,
+    ) -> Result<Added> {
         let mut file = read_file(&self.path)?;
         let me = &v.me;
-        let existing = file.accounts.iter().position(|a| a.server == v.server && a.account_id == me.account.id);
+        let existing = file
+            .accounts
+            .iter()
+            .position(|a| a.server == v.server && a.account_id == me.account.id);
         let store = self.keychain.store().clone();
-        let role_name = me.policy.role(&me.role).map(|r| r.name.clone()).unwrap_or_else(|| me.role.clone());
+        let role_name =
+            me.policy.role(&me.role).map(|r| r.name.clone()).unwrap_or_else(|| me.role.clone());
         let mut account = match existing {
             Some(i) => file.accounts[i].clone(),
             None => SavedAccount {
@@ -342,7 +357,8 @@ impl AccountStore {
         let entry = account.key_entry();
         // The key being replaced, put back if the file cannot be written. A new account has
         // none worth keeping (at most an orphan of an account no longer listed).
-        let previous = if existing.is_some() { self.read_if_present(&store, &entry)? } else { None };
+        let previous =
+            if existing.is_some() { self.read_if_present(&store, &entry)? } else { None };
         self.keychain.set(&store, &entry, &v.key)?;
 
         match existing {
@@ -372,7 +388,11 @@ impl AccountStore {
     /// cannot be reached the account stays, so its key is never left behind unlisted.
     pub fn remove(&mut self, id: &str) -> Result<SavedAccount> {
         let mut file = read_file(&self.path)?;
-        let index = file.accounts.iter().position(|a| a.id == id).ok_or_else(|| Error::UnknownAccount(id.to_string()))?;
+        let index = file
+            .accounts
+            .iter()
+            .position(|a| a.id == id)
+            .ok_or_else(|| Error::UnknownAccount(id.to_string()))?;
         let account = file.accounts.remove(index);
         let entry = account.key_entry();
         let previous = self.read_if_present(&account.key_store, &entry)?;
@@ -390,9 +410,10 @@ impl AccountStore {
             return Err(e);
         }
         if let Some(cache) = &self.cache
-            && let Err(e) = cache.remove(&account.id) {
-                tracing::warn!(account = %account.id, error = %e, "could not delete the cached snapshot");
-            }
+            && let Err(e) = cache.remove(&account.id)
+        {
+            tracing::warn!(account = %account.id, error = %e, "could not delete the cached snapshot");
+        }
         self.file = file;
         Ok(account)
     }
@@ -402,7 +423,11 @@ impl AccountStore {
     /// error says why (`KeyMissing`, `KeychainLocked`, `KeychainUnavailable`, `Storage`).
     pub fn switch(&mut self, id: &str) -> Result<&SavedAccount> {
         let mut file = read_file(&self.path)?;
-        let account = file.accounts.iter().find(|a| a.id == id).ok_or_else(|| Error::UnknownAccount(id.to_string()))?;
+        let account = file
+            .accounts
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| Error::UnknownAccount(id.to_string()))?;
         self.keychain.probe(&account.key_store, &account.key_entry())?;
         file.active = Some(id.to_string());
         write_file(&self.path, &file)?;
@@ -461,8 +486,14 @@ impl AccountStore {
     fn report(&self, account: &SavedAccount) -> KeyReport {
         let entry = account.key_entry();
         let location = match &account.key_store {
-            KeyStore::Os { service } => format!("{}, service \"{service}\", user \"{}\"", account.key_store.describe(), entry.user()),
-            KeyStore::File { .. } => format!("{}, entry \"{}\"", account.key_store.describe(), entry.user()),
+            KeyStore::Os { service } => format!(
+                "{}, service \"{service}\", user \"{}\"",
+                account.key_store.describe(),
+                entry.user()
+            ),
+            KeyStore::File { .. } => {
+                format!("{}, entry \"{}\"", account.key_store.describe(), entry.user())
+            }
             KeyStore::Memory => account.key_store.describe(),
         };
         let (state, masked_key, problem) = match self.keychain.probe(&account.key_store, &entry) {
@@ -491,7 +522,11 @@ impl AccountStore {
 
     fn change(&mut self, id: &str, edit: impl FnOnce(&mut SavedAccount)) -> Result<&SavedAccount> {
         let mut file = read_file(&self.path)?;
-        let account = file.accounts.iter_mut().find(|a| a.id == id).ok_or_else(|| Error::UnknownAccount(id.to_string()))?;
+        let account = file
+            .accounts
+            .iter_mut()
+            .find(|a| a.id == id)
+            .ok_or_else(|| Error::UnknownAccount(id.to_string()))?;
         edit(account);
         write_file(&self.path, &file)?;
         self.file = file;
@@ -521,7 +556,9 @@ impl AccountStore {
 fn read_file(path: &Path) -> Result<AccountsFile> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(AccountsFile { version: FILE_VERSION, ..Default::default() }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(AccountsFile { version: FILE_VERSION, ..Default::default() });
+        }
         Err(e) => return Err(Error::storage("read", path, e)),
     };
     let file: AccountsFile = serde_json::from_slice(&bytes).map_err(|e| {
@@ -532,7 +569,11 @@ fn read_file(path: &Path) -> Result<AccountsFile> {
         )
     })?;
     if file.version > FILE_VERSION {
-        return Err(Error::storage("read", path, "it was written by a newer version of Roster; update Roster"));
+        return Err(Error::storage(
+            "read",
+            path,
+            "it was written by a newer version of Roster; update Roster",
+        ));
     }
     let mut file = file;
     file.accounts.sort_by_key(|a| a.order);
@@ -540,41 +581,13 @@ fn read_file(path: &Path) -> Result<AccountsFile> {
 }
 
 fn write_file(path: &Path, file: &AccountsFile) -> Result<()> {
-    let out = AccountsFile { version: FILE_VERSION, active: file.active.clone(), accounts: file.accounts.clone() };
+    let out = AccountsFile {
+        version: FILE_VERSION,
+        active: file.active.clone(),
+        accounts: file.accounts.clone(),
+    };
     let bytes = serde_json::to_vec_pretty(&out).map_err(|e| Error::storage("write", path, e))?;
     write_private_file(path, &bytes)
-}
-
-/// Writes `bytes` to `path` so that readers see the old or the new file, never a mix:
-/// a temp file in the same directory (mode 0600 from its creation), flushed, renamed over.
-/// Creates the directory (0700) when missing.
-pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| Error::storage("create the directory", dir, e))?;
-
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.{:08x}.tmp", std::process::id(), rand::random::<u32>()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let result = (|| {
-        let mut f = options.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::storage("write", path, e));
-    }
-    Ok(())
 }
 
 fn renumber(accounts: &mut [SavedAccount]) {
@@ -586,20 +599,12 @@ fn renumber(accounts: &mut [SavedAccount]) {
 /// The server's account id when it makes a plain, unused handle; otherwise a derived one.
 /// Handles name cache files, so they never hold path characters.
 fn new_local_id(accounts: &[SavedAccount], account_id: &str) -> String {
-    let plain = !account_id.is_empty()
-        && account_id.len() <= 64
-        && !account_id.starts_with('.')
-        && account_id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    let base = if plain { account_id.to_string() } else { format!("account-{:016x}", fnv1a(account_id.as_bytes())) };
+    let base = storage::file_name_for(account_id);
     let taken = |id: &str| accounts.iter().any(|a| a.id == id);
     if !taken(&base) {
         return base;
     }
     (2..).map(|n| format!("{base}-{n}")).find(|id| !taken(id)).expect("some suffix is free")
-}
-
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3))
 }
 
 fn next_colour(accounts: &[SavedAccount]) -> String {
@@ -613,7 +618,10 @@ fn next_colour(accounts: &[SavedAccount]) -> String {
 fn clean_label(label: &str) -> Result<String> {
     let label: String = label.split_whitespace().collect::<Vec<_>>().join(" ");
     if label.is_empty() {
-        return Err(invalid("label", "The label is empty: give the account a name you will recognise."));
+        return Err(invalid(
+            "label",
+            "The label is empty: give the account a name you will recognise.",
+        ));
     }
     if label.chars().count() > 80 {
         return Err(invalid("label", "The label is longer than 80 characters: shorten it."));
@@ -625,7 +633,10 @@ fn clean_colour(colour: &str) -> Result<String> {
     let c = colour.trim();
     let ok = c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
     if !ok {
-        return Err(invalid("colour", &format!("\"{c}\" is not a colour: use #rrggbb, e.g. {}.", PALETTE[0])));
+        return Err(invalid(
+            "colour",
+            &format!("\"{c}\" is not a colour: use #rrggbb, e.g. {}.", PALETTE[0]),
+        ));
     }
     Ok(c.to_ascii_lowercase())
 }

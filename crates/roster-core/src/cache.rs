@@ -100,7 +100,7 @@ impl Cache {
         if let Some(dir) = std::env::var_os(CACHE_DIR_ENV).filter(|d| !d.is_empty()) {
             return Ok(Cache::at(dir));
         }
-        Ok(Cache::at(crate::accounts::project_dirs()?.cache_dir().join("snapshots")))
+        Ok(Cache::at(crate::storage::project_dirs()?.cache_dir().join("snapshots")))
     }
 
     pub fn at(dir: impl Into<PathBuf>) -> Cache {
@@ -113,7 +113,7 @@ impl Cache {
 
     /// The file of `account` (an `Account::id`).
     pub fn file_of(&self, account: &str) -> PathBuf {
-        self.dir.join(format!("{}.json", file_stem(account)))
+        self.dir.join(format!("{}.json", crate::storage::file_name_for(account)))
     }
 
     /// Saves the snapshot of `account` (invite links and any token-like audit detail
@@ -128,13 +128,17 @@ impl Cache {
                 me: &snapshot.me,
                 roles: &snapshot.roles,
                 members: &snapshot.members,
-                invites: snapshot.invites.iter().map(|i| Invite { link: None, ..i.clone() }).collect(),
+                invites: snapshot
+                    .invites
+                    .iter()
+                    .map(|i| Invite { link: None, ..i.clone() })
+                    .collect(),
                 audit: snapshot.audit.iter().map(without_secrets).collect(),
             },
         };
         let path = self.file_of(account);
         let bytes = serde_json::to_vec(&out).map_err(|e| Error::storage("write", &path, e))?;
-        crate::accounts::write_private_file(&path, &bytes)?;
+        crate::storage::write_private_file(&path, &bytes)?;
         Ok(saved_at)
     }
 
@@ -179,7 +183,9 @@ impl Cache {
             Ok(f) if f.version == CACHE_VERSION && f.account == account => Some(f),
             outcome => {
                 let why = match outcome {
-                    Ok(f) if f.version != CACHE_VERSION => format!("version {} (this Roster writes {CACHE_VERSION})", f.version),
+                    Ok(f) if f.version != CACHE_VERSION => {
+                        format!("version {} (this Roster writes {CACHE_VERSION})", f.version)
+                    }
                     Ok(f) => format!("it belongs to account {}", f.account),
                     Err(e) => format!("it does not parse ({e})"),
                 };
@@ -220,15 +226,6 @@ fn without_secrets(event: &AuditEvent) -> AuditEvent {
     let mut e = event.clone();
     e.details.retain(|k, _| !matches!(k.as_str(), "link" | "token" | "api_key"));
     e
-}
-
-/// A file name for an account id: the id itself when it is plain, else a hash of it.
-fn file_stem(account: &str) -> String {
-    let plain = !account.is_empty()
-        && account.len() <= 80
-        && !account.starts_with('.')
-        && account.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if plain { account.to_string() } else { format!("account-{:016x}", crate::accounts::fnv1a(account.as_bytes())) }
 }
 
 #[cfg(test)]

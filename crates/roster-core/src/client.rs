@@ -16,8 +16,9 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 use reqwest::{Method, StatusCode, Url, header};
 use roster_api::{
-    AuditAction, AuditEvent, Invite, InviteStatus, Joined, JoinRequest, Me, Member, MemberPatch, MemberSort, MemberUpdate, NewInvite, OwnerPromotion, Page,
-    Health, Problem, PromotionConfirmation, PromotionStatus, Role,
+    AuditAction, AuditEvent, Health, Invite, InviteStatus, JoinRequest, Joined, Me, Member,
+    MemberPatch, MemberSort, MemberUpdate, NewInvite, OwnerPromotion, Page, Problem,
+    PromotionConfirmation, PromotionStatus, Role,
 };
 use serde::de::DeserializeOwned;
 
@@ -71,7 +72,9 @@ impl Http {
                 .https_only(false) // http is allowed to loopback only, checked per server URL
                 .redirect(reqwest::redirect::Policy::none())
         };
-        let build = |b: reqwest::ClientBuilder| b.build().map_err(|e| Error::Unreachable { url: String::new(), reason: e.to_string() });
+        let build = |b: reqwest::ClientBuilder| {
+            b.build().map_err(|e| Error::Unreachable { url: String::new(), reason: e.to_string() })
+        };
         Ok(Http {
             api: build(base().timeout(config.request_timeout))?,
             stream: build(base().read_timeout(config.stream_idle_timeout))?,
@@ -88,7 +91,11 @@ impl Http {
 /// every request.
 pub fn server_url(input: &str) -> Result<Url> {
     let trimmed = input.trim().trim_end_matches('/');
-    let url = Url::parse(trimmed).map_err(|_| Error::InsecureUrl(format!("\"{trimmed}\" is not a server address; enter one like https://api.example.com")))?;
+    let url = Url::parse(trimmed).map_err(|_| {
+        Error::InsecureUrl(format!(
+            "\"{trimmed}\" is not a server address; enter one like https://api.example.com"
+        ))
+    })?;
     let host = url.host_str().unwrap_or_default();
     match url.scheme() {
         "https" => {}
@@ -98,10 +105,21 @@ pub fn server_url(input: &str) -> Result<Url> {
                 "{trimmed} uses plain http, which would send your API key unencrypted. Use https:// (plain http is allowed only to this computer)."
             )));
         }
-        other => return Err(Error::InsecureUrl(format!("{trimmed}: the address must start with https:// (not {other}://)."))),
+        other => {
+            return Err(Error::InsecureUrl(format!(
+                "{trimmed}: the address must start with https:// (not {other}://)."
+            )));
+        }
     }
-    if host.is_empty() || url.username() != "" || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::InsecureUrl(format!("{trimmed}: enter just the server address, like https://api.example.com")));
+    if host.is_empty()
+        || url.username() != ""
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(Error::InsecureUrl(format!(
+            "{trimmed}: enter just the server address, like https://api.example.com"
+        )));
     }
     Ok(url)
 }
@@ -131,7 +149,8 @@ impl IdempotencyKey {
     /// letters, digits, `-` or `_`): a short or hand-made key could collide with the key of
     /// another invite, and the server would then refuse or replay the wrong one.
     pub fn parse(text: &str) -> Result<IdempotencyKey> {
-        let generated = (16..=128).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let generated = (16..=128).contains(&text.len())
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !generated {
             return Err(Error::Invalid {
                 field: "idempotency_key".into(),
@@ -182,7 +201,10 @@ pub struct TeamClient {
 
 impl std::fmt::Debug for TeamClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TeamClient").field("base", &self.base.as_str()).field("key", &self.key).finish()
+        f.debug_struct("TeamClient")
+            .field("base", &self.base.as_str())
+            .field("key", &self.key)
+            .finish()
     }
 }
 
@@ -230,7 +252,8 @@ impl Params {
         if self.0.is_empty() {
             return String::new();
         }
-        let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}={}", url_escape(v))).collect();
+        let parts: Vec<String> =
+            self.0.iter().map(|(k, v)| format!("{k}={}", url_escape(v))).collect();
         format!("?{}", parts.join("&"))
     }
 }
@@ -263,7 +286,12 @@ impl TeamClient {
         Ok(self.get::<Page<Role>>("/v1/roles").await?.data)
     }
 
-    pub async fn members(&self, query: &MemberQuery, limit: Option<u32>, cursor: Option<&str>) -> Result<Page<Member>> {
+    pub async fn members(
+        &self,
+        query: &MemberQuery,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<Member>> {
         let p = Params::default()
             .opt("q", query.q.clone())
             .opt("role", query.role.clone())
@@ -275,7 +303,10 @@ impl TeamClient {
 
     /// Every member, following cursors (200 per page).
     pub async fn all_members(&self, query: &MemberQuery) -> Result<Vec<Member>> {
-        self.collect(|cursor| async move { self.members(query, Some(200), cursor.as_deref()).await }).await
+        self.collect(
+            |cursor| async move { self.members(query, Some(200), cursor.as_deref()).await },
+        )
+        .await
     }
 
     pub async fn member(&self, user_id: &str) -> Result<Member> {
@@ -283,7 +314,14 @@ impl TeamClient {
     }
 
     pub async fn update_member(&self, user_id: &str, patch: &MemberPatch) -> Result<MemberUpdate> {
-        self.send(Method::PATCH, &format!("/v1/members/{}", enc(user_id)), Some(patch), None, Retry::No).await
+        self.send(
+            Method::PATCH,
+            &format!("/v1/members/{}", enc(user_id)),
+            Some(patch),
+            None,
+            Retry::No,
+        )
+        .await
     }
 
     pub async fn remove_member(&self, user_id: &str) -> Result<()> {
@@ -295,7 +333,12 @@ impl TeamClient {
         self.send_empty(Method::DELETE, "/v1/members/me").await
     }
 
-    pub async fn invites(&self, query: &InviteQuery, limit: Option<u32>, cursor: Option<&str>) -> Result<Page<Invite>> {
+    pub async fn invites(
+        &self,
+        query: &InviteQuery,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<Invite>> {
         let p = Params::default()
             .opt("status", query.status.map(status_str))
             .opt("q", query.q.clone())
@@ -305,7 +348,10 @@ impl TeamClient {
     }
 
     pub async fn all_invites(&self, query: &InviteQuery) -> Result<Vec<Invite>> {
-        self.collect(|cursor| async move { self.invites(query, Some(200), cursor.as_deref()).await }).await
+        self.collect(
+            |cursor| async move { self.invites(query, Some(200), cursor.as_deref()).await },
+        )
+        .await
     }
 
     pub async fn invite(&self, id: &str) -> Result<Invite> {
@@ -318,14 +364,33 @@ impl TeamClient {
     }
 
     pub async fn resend_invite(&self, id: &str) -> Result<Invite> {
-        self.send(Method::POST, &format!("/v1/invites/{}/resend", enc(id)), None::<&()>, None, Retry::No).await
+        self.send(
+            Method::POST,
+            &format!("/v1/invites/{}/resend", enc(id)),
+            None::<&()>,
+            None,
+            Retry::No,
+        )
+        .await
     }
 
     pub async fn revoke_invite(&self, id: &str) -> Result<Invite> {
-        self.send(Method::POST, &format!("/v1/invites/{}/revoke", enc(id)), None::<&()>, None, Retry::No).await
+        self.send(
+            Method::POST,
+            &format!("/v1/invites/{}/revoke", enc(id)),
+            None::<&()>,
+            None,
+            Retry::No,
+        )
+        .await
     }
 
-    pub async fn audit(&self, query: &AuditQuery, limit: Option<u32>, cursor: Option<&str>) -> Result<Page<AuditEvent>> {
+    pub async fn audit(
+        &self,
+        query: &AuditQuery,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<AuditEvent>> {
         let p = Params::default()
             .opt("action", query.action.map(|a| a.as_str()))
             .opt("actor", query.actor.clone())
@@ -335,21 +400,43 @@ impl TeamClient {
         self.get(&format!("/v1/audit{}", p.render())).await
     }
 
-    pub async fn owner_promotions(&self, status: Option<PromotionStatus>) -> Result<Vec<OwnerPromotion>> {
+    pub async fn owner_promotions(
+        &self,
+        status: Option<PromotionStatus>,
+    ) -> Result<Vec<OwnerPromotion>> {
         self.collect(|cursor| async move {
-            let p = Params::default().opt("status", status.map(promotion_status_str)).opt("limit", Some("200")).opt("cursor", cursor);
+            let p = Params::default()
+                .opt("status", status.map(promotion_status_str))
+                .opt("limit", Some("200"))
+                .opt("cursor", cursor);
             self.get::<Page<OwnerPromotion>>(&format!("/v1/owner-promotions{}", p.render())).await
         })
         .await
     }
 
     pub async fn cancel_owner_promotion(&self, id: &str) -> Result<OwnerPromotion> {
-        self.send(Method::POST, &format!("/v1/owner-promotions/{}/cancel", enc(id)), None::<&()>, None, Retry::No).await
+        self.send(
+            Method::POST,
+            &format!("/v1/owner-promotions/{}/cancel", enc(id)),
+            None::<&()>,
+            None,
+            Retry::No,
+        )
+        .await
     }
 
     /// Whether `server` is up (no key needed, none is sent).
     pub async fn health(http: &Http, server: &str) -> Result<Health> {
-        exchange(http, Method::GET, &keyless_url(server, "/healthz")?, None, None::<&()>, None, Retry::Yes).await
+        exchange(
+            http,
+            Method::GET,
+            &keyless_url(server, "/healthz")?,
+            None,
+            None::<&()>,
+            None,
+            Retry::Yes,
+        )
+        .await
     }
 
     /// The invitee's side (no key needed): redeem an invite token. Retried like a read: the
@@ -358,22 +445,52 @@ impl TeamClient {
     /// for an invite it used itself. A new call is a new join with a new key.
     pub async fn join(http: &Http, server: &str, req: &JoinRequest) -> Result<Joined> {
         let key = IdempotencyKey::new();
-        exchange(http, Method::POST, &keyless_url(server, "/v1/join")?, None, Some(req), Some(&key), Retry::Yes).await
+        exchange(
+            http,
+            Method::POST,
+            &keyless_url(server, "/v1/join")?,
+            None,
+            Some(req),
+            Some(&key),
+            Retry::Yes,
+        )
+        .await
     }
 
     /// The requesting owner's side (no key needed: the token from the e-mailed link is the
     /// credential): confirm a pending owner promotion. Never retried: a repeat after a lost
     /// answer would be refused as `promotion_not_pending` although the first one took effect.
-    pub async fn confirm_owner_promotion(http: &Http, server: &str, token: &str) -> Result<OwnerPromotion> {
+    pub async fn confirm_owner_promotion(
+        http: &Http,
+        server: &str,
+        token: &str,
+    ) -> Result<OwnerPromotion> {
         let body = PromotionConfirmation { token: token.to_string() };
-        exchange(http, Method::POST, &keyless_url(server, "/v1/owner-promotions/confirm")?, None, Some(&body), None, Retry::No).await
+        exchange(
+            http,
+            Method::POST,
+            &keyless_url(server, "/v1/owner-promotions/confirm")?,
+            None,
+            Some(&body),
+            None,
+            Retry::No,
+        )
+        .await
     }
 
     /// Live audit events of the account. `last_event_id` resumes after a reconnect. The
     /// stream ends with an error when the connection drops; the caller reconnects.
-    pub async fn events(&self, last_event_id: Option<&str>) -> Result<impl Stream<Item = Result<AuditEvent>> + Send + 'static> {
+    pub async fn events(
+        &self,
+        last_event_id: Option<&str>,
+    ) -> Result<impl Stream<Item = Result<AuditEvent>> + Send + 'static> {
         let url = self.url("/v1/events");
-        let mut req = self.http.stream.get(&url).bearer_auth(self.key.expose()).header(header::ACCEPT, "text/event-stream");
+        let mut req = self
+            .http
+            .stream
+            .get(&url)
+            .bearer_auth(self.key.expose())
+            .header(header::ACCEPT, "text/event-stream");
         if let Some(id) = last_event_id {
             req = req.header("last-event-id", id);
         }
@@ -384,13 +501,30 @@ impl TeamClient {
             transport(&url, e, limit)
         })?;
         if !resp.status().is_success() {
-            return Err(read_json::<serde_json::Value>(&url, resp, cfg.max_body_bytes, cfg.stream_idle_timeout).await.err().unwrap_or(Error::Server { url, status: 0 }));
+            return Err(read_json::<serde_json::Value>(
+                &url,
+                resp,
+                cfg.max_body_bytes,
+                cfg.stream_idle_timeout,
+            )
+            .await
+            .err()
+            .unwrap_or(Error::Server { url, status: 0 }));
         }
         // A captive portal or a wrong address answers 200 with a page: say so instead of
         // waiting on a stream that will never carry an event.
-        let content_type = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+        let content_type = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if !content_type.starts_with("text/event-stream") {
-            return Err(Error::NotJson { url, status: resp.status().as_u16(), content_type: describe_type(&content_type) });
+            return Err(Error::NotJson {
+                url,
+                status: resp.status().as_u16(),
+                content_type: describe_type(&content_type),
+            });
         }
         Ok(sse_events(url, resp.bytes_stream(), cfg.max_body_bytes, cfg.stream_idle_timeout))
     }
@@ -409,7 +543,10 @@ impl TeamClient {
             out.extend(p.data);
             match p.next_cursor {
                 Some(c) if !seen.insert(c.clone()) => {
-                    return Err(Error::UnexpectedShape { url: self.server().to_string(), detail: "it sent the same page cursor twice".into() });
+                    return Err(Error::UnexpectedShape {
+                        url: self.server().to_string(),
+                        detail: "it sent the same page cursor twice".into(),
+                    });
                 }
                 Some(c) => cursor = Some(c),
                 None => return Ok(out),
@@ -433,7 +570,8 @@ impl TeamClient {
         idempotency: Option<&IdempotencyKey>,
         retry: Retry,
     ) -> Result<T> {
-        exchange(&self.http, method, &self.url(path), Some(&self.key), body, idempotency, retry).await
+        exchange(&self.http, method, &self.url(path), Some(&self.key), body, idempotency, retry)
+            .await
     }
 }
 
@@ -453,7 +591,8 @@ async fn exchange<T: DeserializeOwned, B: serde::Serialize + ?Sized>(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut req = http.api.request(method.clone(), url).header(header::ACCEPT, "application/json");
+        let mut req =
+            http.api.request(method.clone(), url).header(header::ACCEPT, "application/json");
         if let Some(k) = key {
             req = req.bearer_auth(k.expose());
         }
@@ -469,7 +608,10 @@ async fn exchange<T: DeserializeOwned, B: serde::Serialize + ?Sized>(
         };
         match result {
             Err(e) if attempt < attempts && e.is_transient() => {
-                let wait = e.retry_after().map(Duration::from_secs).unwrap_or(cfg.backoff * 2u32.pow(attempt - 1));
+                let wait = e
+                    .retry_after()
+                    .map(Duration::from_secs)
+                    .unwrap_or(cfg.backoff * 2u32.pow(attempt - 1));
                 // A server asking for a long pause gets the error instead of a frozen UI.
                 if wait > Duration::from_secs(10) {
                     return Err(e);
@@ -508,39 +650,67 @@ fn transport(url: &str, e: reqwest::Error, timeout: Duration) -> Error {
 
 /// Reads a body up to `limit` bytes and maps it to `T` or to the right typed error.
 /// `timeout` is the client's limit that can expire while the body arrives (for the message).
-async fn read_json<T: DeserializeOwned>(url: &str, resp: reqwest::Response, limit: usize, timeout: Duration) -> Result<T> {
+async fn read_json<T: DeserializeOwned>(
+    url: &str,
+    resp: reqwest::Response,
+    limit: usize,
+    timeout: Duration,
+) -> Result<T> {
     let status = resp.status();
-    let content_type = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-    let retry_after = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+    let content_type = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let retry_after = resp
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
     if resp.content_length().is_some_and(|n| n as usize > limit) {
         return Err(Error::TooLarge { url: url.to_string(), limit_bytes: limit });
     }
     let mut body = Vec::new();
     let mut stream = resp.bytes_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| if e.is_timeout() { timeout_error(url, timeout) } else { Error::Truncated { url: url.to_string() } })?;
+        let chunk = chunk.map_err(|e| {
+            if e.is_timeout() {
+                timeout_error(url, timeout)
+            } else {
+                Error::Truncated { url: url.to_string() }
+            }
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(Error::TooLarge { url: url.to_string(), limit_bytes: limit });
         }
         body.extend_from_slice(&chunk);
     }
     if status == StatusCode::NO_CONTENT {
-        return serde_json::from_slice(b"null").map_err(|e| Error::UnexpectedShape { url: url.to_string(), detail: e.to_string() });
+        return serde_json::from_slice(b"null")
+            .map_err(|e| Error::UnexpectedShape { url: url.to_string(), detail: e.to_string() });
     }
     let is_problem = content_type.starts_with("application/problem+json");
     let is_json = content_type.starts_with("application/json") || is_problem;
     if !status.is_success() {
-        if is_json
-            && let Ok(problem) = serde_json::from_slice::<Problem>(&body) {
-                return Err(Error::Api { problem, retry_after });
-            }
+        if is_json && let Ok(problem) = serde_json::from_slice::<Problem>(&body) {
+            return Err(Error::Api { problem, retry_after });
+        }
         if status.is_server_error() {
             return Err(Error::Server { url: url.to_string(), status: status.as_u16() });
         }
-        return Err(Error::NotJson { url: url.to_string(), status: status.as_u16(), content_type: describe_type(&content_type) });
+        return Err(Error::NotJson {
+            url: url.to_string(),
+            status: status.as_u16(),
+            content_type: describe_type(&content_type),
+        });
     }
     if !is_json {
-        return Err(Error::NotJson { url: url.to_string(), status: status.as_u16(), content_type: describe_type(&content_type) });
+        return Err(Error::NotJson {
+            url: url.to_string(),
+            status: status.as_u16(),
+            content_type: describe_type(&content_type),
+        });
     }
     serde_json::from_slice(&body).map_err(|e| {
         if e.is_eof() {
@@ -552,7 +722,11 @@ async fn read_json<T: DeserializeOwned>(url: &str, resp: reqwest::Response, limi
 }
 
 fn describe_type(ct: &str) -> String {
-    if ct.is_empty() { "no content type".into() } else { ct.split(';').next().unwrap_or(ct).to_string() }
+    if ct.is_empty() {
+        "no content type".into()
+    } else {
+        ct.split(';').next().unwrap_or(ct).to_string()
+    }
 }
 
 /// Parses a `text/event-stream` body into audit events (other event types are skipped).
@@ -570,7 +744,14 @@ fn sse_events(
         url: String,
         done: bool,
     }
-    let state = State { bytes: Box::pin(bytes), buf: Vec::new(), event: String::new(), data: String::new(), url, done: false };
+    let state = State {
+        bytes: Box::pin(bytes),
+        buf: Vec::new(),
+        event: String::new(),
+        data: String::new(),
+        url,
+        done: false,
+    };
     futures::stream::unfold(state, move |mut st| async move {
         loop {
             if st.done {
@@ -579,13 +760,15 @@ fn sse_events(
             // Dispatch every complete line already buffered.
             while let Some(pos) = st.buf.iter().position(|&b| b == b'\n') {
                 let line: Vec<u8> = st.buf.drain(..=pos).collect();
-                let line = String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_string();
+                let line =
+                    String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_string();
                 if line.is_empty() {
                     let event = std::mem::take(&mut st.event);
                     let data = std::mem::take(&mut st.data);
                     if (event.is_empty() || event == "audit") && !data.is_empty() {
-                        let parsed = serde_json::from_str::<AuditEvent>(&data)
-                            .map_err(|e| Error::UnexpectedShape { url: st.url.clone(), detail: e.to_string() });
+                        let parsed = serde_json::from_str::<AuditEvent>(&data).map_err(|e| {
+                            Error::UnexpectedShape { url: st.url.clone(), detail: e.to_string() }
+                        });
                         return Some((parsed, st));
                     }
                 } else if let Some(v) = line.strip_prefix("data:") {
@@ -599,19 +782,32 @@ fn sse_events(
             }
             if st.buf.len() > line_limit {
                 st.done = true;
-                return Some((Err(Error::TooLarge { url: st.url.clone(), limit_bytes: line_limit }), st));
+                return Some((
+                    Err(Error::TooLarge { url: st.url.clone(), limit_bytes: line_limit }),
+                    st,
+                ));
             }
             match st.bytes.next().await {
                 Some(Ok(chunk)) => st.buf.extend_from_slice(&chunk),
                 Some(Err(e)) => {
                     st.done = true;
                     // Silence past the idle limit means a dead connection: reconnect, not "bad server".
-                    let err = if e.is_timeout() { timeout_error(&st.url, idle_timeout) } else { Error::Truncated { url: st.url.clone() } };
+                    let err = if e.is_timeout() {
+                        timeout_error(&st.url, idle_timeout)
+                    } else {
+                        Error::Truncated { url: st.url.clone() }
+                    };
                     return Some((Err(err), st));
                 }
                 None => {
                     st.done = true;
-                    return Some((Err(Error::Unreachable { url: st.url.clone(), reason: "the event stream closed".into() }), st));
+                    return Some((
+                        Err(Error::Unreachable {
+                            url: st.url.clone(),
+                            reason: "the event stream closed".into(),
+                        }),
+                        st,
+                    ));
                 }
             }
         }
@@ -628,7 +824,14 @@ mod tests {
         assert!(server_url("http://localhost:8080/").is_ok());
         assert!(server_url("http://[::1]:9000").is_ok());
         assert!(server_url("https://api.example.com").is_ok());
-        for bad in ["http://api.example.com", "http://10.0.0.5", "ftp://x.example", "api.example.com", "https://user:pw@x.example", ""] {
+        for bad in [
+            "http://api.example.com",
+            "http://10.0.0.5",
+            "ftp://x.example",
+            "api.example.com",
+            "https://user:pw@x.example",
+            "",
+        ] {
             let e = server_url(bad).unwrap_err();
             assert_eq!(e.code(), crate::ErrorCode::InsecureUrl, "{bad}");
         }
@@ -643,13 +846,30 @@ mod tests {
 
     #[test]
     fn given_a_front_ends_key_when_parsing_then_generated_keys_pass_and_garbage_is_invalid() {
-        for good in ["0f8e1c9a-4b2d-4e6f-9a1b-3c5d7e9f1a2b", "0123456789abcdef", IdempotencyKey::new().as_str(), &"k".repeat(128)] {
+        for good in [
+            "0f8e1c9a-4b2d-4e6f-9a1b-3c5d7e9f1a2b",
+            "0123456789abcdef",
+            IdempotencyKey::new().as_str(),
+            &"k".repeat(128),
+        ] {
             assert_eq!(IdempotencyKey::parse(good).unwrap().as_str(), good);
         }
-        for bad in ["", "1", "short-key-12345", "has spaces in it 0123", "ünïcode-0123456789", "line\nbreak-0123456789", &"k".repeat(129), "semi;colon;0123456789"] {
+        for bad in [
+            "",
+            "1",
+            "short-key-12345",
+            "has spaces in it 0123",
+            "ünïcode-0123456789",
+            "line\nbreak-0123456789",
+            &"k".repeat(129),
+            "semi;colon;0123456789",
+        ] {
             let e = IdempotencyKey::parse(bad).unwrap_err();
             assert_eq!(e.code(), crate::ErrorCode::Invalid, "{bad:?}");
-            assert!(matches!(&e, Error::Invalid { field, .. } if field == "idempotency_key"), "{e:?}");
+            assert!(
+                matches!(&e, Error::Invalid { field, .. } if field == "idempotency_key"),
+                "{e:?}"
+            );
         }
     }
 }

@@ -100,7 +100,9 @@ impl Clipboard {
         SHARED.get_or_init(|| {
             let (tx, rx) = mpsc::channel();
             // If the thread cannot start, `rx` is dropped and every call reports it.
-            let _ = std::thread::Builder::new().name("roster-clipboard".into()).spawn(move || Owner::default().run(rx));
+            let _ = std::thread::Builder::new()
+                .name("roster-clipboard".into())
+                .spawn(move || Owner::default().run(rx));
             Clipboard { tx }
         })
     }
@@ -135,8 +137,18 @@ impl Clipboard {
     ///   clipboard still holds `text`.
     /// - Windows and macOS keep clipboard content after exit: returns [`HoldEnd::Persistent`]
     ///   at once (after waiting for `clear_after`, if given and before `until`).
-    pub fn copy_and_hold(&self, text: &str, options: &CopyOptions, until: Instant) -> Result<HoldEnd> {
-        self.ask(|reply| Command::Hold { text: text.to_string(), options: options.clone(), until, reply })
+    pub fn copy_and_hold(
+        &self,
+        text: &str,
+        options: &CopyOptions,
+        until: Instant,
+    ) -> Result<HoldEnd> {
+        self.ask(|reply| Command::Hold {
+            text: text.to_string(),
+            options: options.clone(),
+            until,
+            reply,
+        })
     }
 
     /// The clipboard's current text; `None` when it is empty or holds no text.
@@ -167,7 +179,9 @@ impl Clipboard {
 }
 
 fn stopped() -> Error {
-    Error::Clipboard("the clipboard thread of this app stopped (restart the app to copy again)".into())
+    Error::Clipboard(
+        "the clipboard thread of this app stopped (restart the app to copy again)".into(),
+    )
 }
 
 /// The pending auto-clear of the latest copy.
@@ -227,7 +241,8 @@ impl Owner {
 
     fn board(&mut self) -> Result<&mut arboard::Clipboard> {
         if self.board.is_none() {
-            self.board = Some(arboard::Clipboard::new().map_err(|e| Error::Clipboard(connect_reason(&e)))?);
+            self.board =
+                Some(arboard::Clipboard::new().map_err(|e| Error::Clipboard(connect_reason(&e)))?);
         }
         Ok(self.board.as_mut().expect("just set"))
     }
@@ -269,7 +284,9 @@ impl Owner {
         if !self.holds(text)? {
             return Ok(false);
         }
-        self.board()?.clear().map_err(|e| Error::Clipboard(format!("clearing it failed ({})", describe(&e))))?;
+        self.board()?
+            .clear()
+            .map_err(|e| Error::Clipboard(format!("clearing it failed ({})", describe(&e))))?;
         if self.pending_clear.as_ref().is_some_and(|p| p.text == text) {
             self.pending_clear = None;
         }
@@ -278,12 +295,16 @@ impl Owner {
 
     fn run_pending_clear(&mut self) {
         if let Some(p) = self.pending_clear.take()
-            && let Err(e) = self.clear_if_holds(&p.text) {
-                tracing::warn!(error = %e, "auto-clear of the clipboard failed");
-            }
+            && let Err(e) = self.clear_if_holds(&p.text)
+        {
+            tracing::warn!(error = %e, "auto-clear of the clipboard failed");
+        }
     }
 
-    #[cfg(all(unix, not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))))]
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+    ))]
     fn hold(&mut self, text: &str, options: &CopyOptions, until: Instant) -> Result<HoldEnd> {
         use arboard::SetExtLinux;
         self.pending_clear = None;
@@ -311,7 +332,10 @@ impl Owner {
         Ok(HoldEnd::Deadline)
     }
 
-    #[cfg(not(all(unix, not(any(target_os = "macos", target_os = "android", target_os = "emscripten")))))]
+    #[cfg(not(all(
+        unix,
+        not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+    )))]
     fn hold(&mut self, text: &str, options: &CopyOptions, until: Instant) -> Result<HoldEnd> {
         self.copy(text.to_string(), &CopyOptions { clear_after: None, ..options.clone() })?;
         if let Some(after) = options.clear_after {
@@ -333,7 +357,10 @@ fn mark<'a>(set: arboard::Set<'a>, options: &CopyOptions) -> arboard::Set<'a> {
     if !options.sensitive {
         return set;
     }
-    #[cfg(all(unix, not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))))]
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+    ))]
     {
         use arboard::SetExtLinux;
         set.exclude_from_history()
@@ -348,7 +375,11 @@ fn mark<'a>(set: arboard::Set<'a>, options: &CopyOptions) -> arboard::Set<'a> {
         use arboard::SetExtApple;
         set.exclude_from_history()
     }
-    #[cfg(not(any(windows, target_os = "macos", all(unix, not(any(target_os = "android", target_os = "emscripten"))))))]
+    #[cfg(not(any(
+        windows,
+        target_os = "macos",
+        all(unix, not(any(target_os = "android", target_os = "emscripten")))
+    )))]
     {
         set
     }
@@ -356,9 +387,15 @@ fn mark<'a>(set: arboard::Set<'a>, options: &CopyOptions) -> arboard::Set<'a> {
 
 fn describe(e: &arboard::Error) -> String {
     match e {
-        arboard::Error::ClipboardOccupied => "another program is holding the clipboard; try again in a moment".into(),
-        arboard::Error::ClipboardNotSupported => "this desktop does not support that clipboard".into(),
-        arboard::Error::ConversionFailure => "the text could not be converted for the clipboard".into(),
+        arboard::Error::ClipboardOccupied => {
+            "another program is holding the clipboard; try again in a moment".into()
+        }
+        arboard::Error::ClipboardNotSupported => {
+            "this desktop does not support that clipboard".into()
+        }
+        arboard::Error::ConversionFailure => {
+            "the text could not be converted for the clipboard".into()
+        }
         arboard::Error::ContentNotAvailable => "the clipboard holds no text".into(),
         other => other.to_string(),
     }
@@ -367,15 +404,25 @@ fn describe(e: &arboard::Error) -> String {
 /// Why connecting to the platform clipboard failed, in terms a user can act on.
 #[cfg(all(unix, not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))))]
 fn connect_reason(e: &arboard::Error) -> String {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(|v| v.to_string_lossy().into_owned());
+    let var = |name: &str| {
+        std::env::var_os(name).filter(|v| !v.is_empty()).map(|v| v.to_string_lossy().into_owned())
+    };
     match (var("DISPLAY"), var("WAYLAND_DISPLAY")) {
-        (None, None) => "there is no graphical session to copy to (neither DISPLAY nor WAYLAND_DISPLAY is set)".into(),
+        (None, None) => {
+            "there is no graphical session to copy to (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+                .into()
+        }
         (Some(d), _) => format!("the display {d} could not be reached ({})", describe(e)),
-        (None, Some(w)) => format!("the Wayland display {w} could not be reached ({})", describe(e)),
+        (None, Some(w)) => {
+            format!("the Wayland display {w} could not be reached ({})", describe(e))
+        }
     }
 }
 
-#[cfg(not(all(unix, not(any(target_os = "macos", target_os = "android", target_os = "emscripten")))))]
+#[cfg(not(all(
+    unix,
+    not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+)))]
 fn connect_reason(e: &arboard::Error) -> String {
     format!("the system clipboard is not available ({})", describe(e))
 }

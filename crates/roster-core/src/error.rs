@@ -53,19 +53,31 @@ pub enum Error {
     /// The server answered with a problem document.
     #[error("{}", .problem.detail)]
     Api { problem: Problem, retry_after: Option<u64> },
-    #[error("Cannot reach {url}: {reason}. Check that the server is running and the address is right, then retry.")]
+    #[error(
+        "Cannot reach {url}: {reason}. Check that the server is running and the address is right, then retry."
+    )]
     Unreachable { url: String, reason: String },
-    #[error("{url} did not answer within {seconds} s. Retry; if it keeps happening the server is overloaded or down.")]
+    #[error(
+        "{url} did not answer within {seconds} s. Retry; if it keeps happening the server is overloaded or down."
+    )]
     Timeout { url: String, seconds: u64 },
-    #[error("{url} answered {status} with {content_type}, not the Team API's JSON. Is this the right server address?")]
+    #[error(
+        "{url} answered {status} with {content_type}, not the Team API's JSON. Is this the right server address?"
+    )]
     NotJson { url: String, status: u16, content_type: String },
-    #[error("{url} sent a response larger than {limit_bytes} bytes; refused. Is this the right server address?")]
+    #[error(
+        "{url} sent a response larger than {limit_bytes} bytes; refused. Is this the right server address?"
+    )]
     TooLarge { url: String, limit_bytes: usize },
     #[error("The answer from {url} was cut off before it ended. Retry.")]
     Truncated { url: String },
-    #[error("{url} answered with JSON of an unexpected shape ({detail}). The server may run a different API version.")]
+    #[error(
+        "{url} answered with JSON of an unexpected shape ({detail}). The server may run a different API version."
+    )]
     UnexpectedShape { url: String, detail: String },
-    #[error("The server failed ({status}) at {url}. Retry later; if it persists, tell the server's operator.")]
+    #[error(
+        "The server failed ({status}) at {url}. Retry later; if it persists, tell the server's operator."
+    )]
     Server { url: String, status: u16 },
     #[error("{0}")]
     InsecureUrl(String),
@@ -88,21 +100,36 @@ impl Error {
         match self {
             Error::Api { problem, .. } => match problem.code {
                 S::Unauthorized | S::InvalidCredentials => ErrorCode::BadKey,
-                S::Forbidden | S::OwnerOnly | S::IdentityProviderRequired | S::SecureSignInRequired | S::EmailMismatch => ErrorCode::NoPermission,
+                S::Forbidden
+                | S::OwnerOnly
+                | S::IdentityProviderRequired
+                | S::SecureSignInRequired
+                | S::EmailMismatch => ErrorCode::NoPermission,
                 S::NotFound | S::InviteGone => ErrorCode::NotFound,
                 S::SeatLimitReached => ErrorCode::SeatLimit,
                 S::LastOwner => ErrorCode::LastOwner,
-                S::InviteNotPending | S::InviteExists | S::AlreadyMember | S::EmailTaken | S::PromotionNotPending | S::IdempotencyMismatch => {
-                    ErrorCode::Conflict
-                }
+                S::InviteNotPending
+                | S::InviteExists
+                | S::AlreadyMember
+                | S::EmailTaken
+                | S::PromotionNotPending
+                | S::IdempotencyMismatch => ErrorCode::Conflict,
                 S::RateLimited => ErrorCode::RateLimited,
                 S::Internal => ErrorCode::ServerError,
                 // A policy refusal (a delivery method or option this team lacks) is about the
                 // input, not the caller's role: the fix is to change the form.
-                S::ValidationFailed | S::UnknownRole | S::NotAllowedByPolicy | S::UnsupportedMediaType | S::PayloadTooLarge | S::MethodNotAllowed => ErrorCode::Invalid,
+                S::ValidationFailed
+                | S::UnknownRole
+                | S::NotAllowedByPolicy
+                | S::UnsupportedMediaType
+                | S::PayloadTooLarge
+                | S::MethodNotAllowed => ErrorCode::Invalid,
             },
             Error::Unreachable { .. } | Error::Timeout { .. } => ErrorCode::Unreachable,
-            Error::NotJson { .. } | Error::TooLarge { .. } | Error::Truncated { .. } | Error::UnexpectedShape { .. } => ErrorCode::BadResponse,
+            Error::NotJson { .. }
+            | Error::TooLarge { .. }
+            | Error::Truncated { .. }
+            | Error::UnexpectedShape { .. } => ErrorCode::BadResponse,
             Error::Server { .. } => ErrorCode::ServerError,
             Error::InsecureUrl(_) => ErrorCode::InsecureUrl,
             Error::Keychain { code, .. } => *code,
@@ -131,10 +158,17 @@ impl Error {
 
     /// Worth retrying the same request unchanged (transport trouble, 5xx, 429).
     pub fn is_transient(&self) -> bool {
-        matches!(self.code(), ErrorCode::Unreachable | ErrorCode::ServerError | ErrorCode::RateLimited) || matches!(self, Error::Truncated { .. })
+        matches!(
+            self.code(),
+            ErrorCode::Unreachable | ErrorCode::ServerError | ErrorCode::RateLimited
+        ) || matches!(self, Error::Truncated { .. })
     }
 
-    pub(crate) fn storage(action: &'static str, path: &std::path::Path, e: impl std::fmt::Display) -> Error {
+    pub(crate) fn storage(
+        action: &'static str,
+        path: &std::path::Path,
+        e: impl std::fmt::Display,
+    ) -> Error {
         Error::Storage { action, path: path.display().to_string(), reason: e.to_string() }
     }
 }

@@ -58,7 +58,9 @@ impl KeyStore {
         match self {
             KeyStore::Os { .. } => os_keychain_name().to_string(),
             KeyStore::File { path } => format!("file (plain text, opt-in): {}", path.display()),
-            KeyStore::Memory => "memory only (this session; forgotten when Roster quits)".to_string(),
+            KeyStore::Memory => {
+                "memory only (this session; forgotten when Roster quits)".to_string()
+            }
         }
     }
 }
@@ -109,7 +111,10 @@ pub struct Keychain {
 
 impl std::fmt::Debug for Keychain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keychain").field("new_keys", &self.new_keys).field("timeout", &self.timeout).finish_non_exhaustive()
+        f.debug_struct("Keychain")
+            .field("new_keys", &self.new_keys)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
     }
 }
 
@@ -179,9 +184,18 @@ impl Keychain {
             }
             KeyStore::File { path } => {
                 let file = KeyFile::read(path)?;
-                file.keys.get(&file_key(entry)).map(|k| ApiKey::from(k.clone())).ok_or_else(|| missing(store, entry))
+                file.keys
+                    .get(&file_key(entry))
+                    .map(|k| ApiKey::from(k.clone()))
+                    .ok_or_else(|| missing(store, entry))
             }
-            KeyStore::Memory => self.memory.lock().unwrap_or_else(|p| p.into_inner()).get(&entry.user).cloned().ok_or_else(|| missing(store, entry)),
+            KeyStore::Memory => self
+                .memory
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&entry.user)
+                .cloned()
+                .ok_or_else(|| missing(store, entry)),
         }
     }
 
@@ -189,8 +203,11 @@ impl Keychain {
     pub fn set(&self, store: &KeyStore, entry: &KeyEntry, key: &ApiKey) -> Result<()> {
         match store {
             KeyStore::Os { service } => {
-                let (service, user, label, secret) = (service.clone(), entry.user.clone(), entry_label(service, entry), key.clone());
-                let done = self.os_call(move || os_entry(&service, &user, Some(&label))?.set_password(secret.expose()))?;
+                let (service, user, label, secret) =
+                    (service.clone(), entry.user.clone(), entry_label(service, entry), key.clone());
+                let done = self.os_call(move || {
+                    os_entry(&service, &user, Some(&label))?.set_password(secret.expose())
+                })?;
                 done.map_err(|e| os_error(e, store, entry, "save"))
             }
             KeyStore::File { path } => {
@@ -200,7 +217,10 @@ impl Keychain {
                 file.write(path)
             }
             KeyStore::Memory => {
-                self.memory.lock().unwrap_or_else(|p| p.into_inner()).insert(entry.user.clone(), key.clone());
+                self.memory
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(entry.user.clone(), key.clone());
                 Ok(())
             }
         }
@@ -211,7 +231,8 @@ impl Keychain {
         match store {
             KeyStore::Os { service } => {
                 let (service, user) = (service.clone(), entry.user.clone());
-                let done = self.os_call(move || os_entry(&service, &user, None)?.delete_credential())?;
+                let done =
+                    self.os_call(move || os_entry(&service, &user, None)?.delete_credential())?;
                 match done {
                     Ok(()) => Ok(true),
                     Err(keyring::Error::NoEntry) => Ok(false),
@@ -227,7 +248,12 @@ impl Keychain {
                 file.write(path)?;
                 Ok(true)
             }
-            KeyStore::Memory => Ok(self.memory.lock().unwrap_or_else(|p| p.into_inner()).remove(&entry.user).is_some()),
+            KeyStore::Memory => Ok(self
+                .memory
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&entry.user)
+                .is_some()),
         }
     }
 
@@ -253,7 +279,10 @@ impl Keychain {
         const DONE: u8 = 1;
         const ABANDONED: u8 = 2;
         if STUCK_CALLS.load(Ordering::SeqCst) > 0 {
-            return Err(Error::Keychain { code: ErrorCode::KeychainUnavailable, message: still_waiting_message() });
+            return Err(Error::Keychain {
+                code: ErrorCode::KeychainUnavailable,
+                message: still_waiting_message(),
+            });
         }
         let state = Arc::new(AtomicU8::new(RUNNING));
         let (tx, rx) = mpsc::sync_channel(1);
@@ -273,9 +302,10 @@ impl Keychain {
             })?;
         match rx.recv_timeout(self.timeout) {
             Ok(out) => Ok(out),
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                Err(Error::Keychain { code: ErrorCode::KeychainUnavailable, message: "The keychain request failed unexpectedly. Retry.".into() })
-            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::Keychain {
+                code: ErrorCode::KeychainUnavailable,
+                message: "The keychain request failed unexpectedly. Retry.".into(),
+            }),
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 STUCK_CALLS.fetch_add(1, Ordering::SeqCst);
                 if state.swap(ABANDONED, Ordering::SeqCst) == DONE {
@@ -286,7 +316,10 @@ impl Keychain {
                     }
                 }
                 tracing::warn!(seconds = self.timeout.as_secs_f32(), "keychain call timed out");
-                Err(Error::Keychain { code: ErrorCode::KeychainUnavailable, message: timeout_message(self.timeout) })
+                Err(Error::Keychain {
+                    code: ErrorCode::KeychainUnavailable,
+                    message: timeout_message(self.timeout),
+                })
             }
         }
     }
@@ -309,14 +342,19 @@ fn os_entry(service: &str, user: &str, label: Option<&str>) -> keyring::Result<k
         // The Secret Service shows this label in Seahorse / KWallet instead of the default
         // "keyring:user@service". It applies when the item is created.
         let mods = HashMap::from([("label", label)]);
-        return keyring_core::Entry::new_with_modifiers(service, user, &mods).map(|inner| keyring::Entry { inner });
+        return keyring_core::Entry::new_with_modifiers(service, user, &mods)
+            .map(|inner| keyring::Entry { inner });
     }
     let _ = label;
     keyring::Entry::new(service, user)
 }
 
 fn entry_label(service: &str, entry: &KeyEntry) -> String {
-    let app = if service == DEFAULT_SERVICE { "Roster".to_string() } else { format!("Roster ({service})") };
+    let app = if service == DEFAULT_SERVICE {
+        "Roster".to_string()
+    } else {
+        format!("Roster ({service})")
+    };
     format!("{app} API key: {}", entry.name)
 }
 
@@ -380,7 +418,9 @@ fn missing(store: &KeyStore, entry: &KeyEntry) -> Error {
     let place = match store {
         KeyStore::Os { .. } => format!("the {}", os_keychain_name()),
         KeyStore::File { path } => format!("the key file {}", path.display()),
-        KeyStore::Memory => "memory (keys kept only in memory are forgotten when Roster quits)".to_string(),
+        KeyStore::Memory => {
+            "memory (keys kept only in memory are forgotten when Roster quits)".to_string()
+        }
     };
     Error::Keychain {
         code: ErrorCode::KeyMissing,
@@ -426,11 +466,18 @@ fn os_error(e: keyring::Error, store: &KeyStore, entry: &KeyEntry, action: &str)
         }
         K::PlatformFailure(cause) => (
             ErrorCode::KeychainUnavailable,
-            format!("The keychain failed to {action} the API key of {} ({cause}). {}, {FILE_STORE_HINT}.", entry.name, unavailable_hint()),
+            format!(
+                "The keychain failed to {action} the API key of {} ({cause}). {}, {FILE_STORE_HINT}.",
+                entry.name,
+                unavailable_hint()
+            ),
         ),
         K::BadEncoding(_) | K::BadDataFormat(..) => (
             ErrorCode::KeyMissing,
-            format!("The keychain entry of {} does not hold a readable key. Enter the key for this account again.", entry.name),
+            format!(
+                "The keychain entry of {} does not hold a readable key. Enter the key for this account again.",
+                entry.name
+            ),
         ),
         K::Ambiguous(entries) => (
             ErrorCode::KeychainLocked,
@@ -443,7 +490,10 @@ fn os_error(e: keyring::Error, store: &KeyStore, entry: &KeyEntry, action: &str)
         ),
         other => (
             ErrorCode::KeychainUnavailable,
-            format!("The keychain could not {action} the API key of {}: {other}. Retry; if it persists, restart the keychain.", entry.name),
+            format!(
+                "The keychain could not {action} the API key of {}: {other}. Retry; if it persists, restart the keychain.",
+                entry.name
+            ),
         ),
     };
     Error::Keychain { code, message }
@@ -463,16 +513,24 @@ fn file_key(entry: &KeyEntry) -> String {
 impl KeyFile {
     fn read(path: &Path) -> Result<KeyFile> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| Error::storage("read the key file", path, format!("{e}; it is damaged: delete it and enter your keys again"))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(KeyFile { version: 1, keys: Default::default() }),
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                Error::storage(
+                    "read the key file",
+                    path,
+                    format!("{e}; it is damaged: delete it and enter your keys again"),
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(KeyFile { version: 1, keys: Default::default() })
+            }
             Err(e) => Err(Error::storage("read the key file", path, e)),
         }
     }
 
     fn write(&self, path: &Path) -> Result<()> {
-        let bytes = serde_json::to_vec_pretty(&KeyFile { version: 1, keys: self.keys.clone() }).expect("a map of strings serialises");
-        crate::accounts::write_private_file(path, &bytes)
+        let bytes = serde_json::to_vec_pretty(&KeyFile { version: 1, keys: self.keys.clone() })
+            .expect("a map of strings serialises");
+        crate::storage::write_private_file(path, &bytes)
     }
 }
 
@@ -496,7 +554,9 @@ mod tests {
         let err = chain.get(&KeyStore::Memory, &entry).unwrap_err();
         assert_eq!(err.code(), ErrorCode::KeyMissing);
         assert!(err.to_string().contains("Enter the key"), "{err}");
-        chain.set(&KeyStore::Memory, &entry, &ApiKey::from("rst_memory_key_123456".to_string())).unwrap();
+        chain
+            .set(&KeyStore::Memory, &entry, &ApiKey::from("rst_memory_key_123456".to_string()))
+            .unwrap();
         assert_eq!(chain.get(&KeyStore::Memory, &entry).unwrap().expose(), "rst_memory_key_123456");
         assert_eq!(chain.probe(&KeyStore::Memory, &entry).unwrap(), "rst_me…3456");
         assert!(chain.delete(&KeyStore::Memory, &entry).unwrap());
@@ -515,6 +575,9 @@ mod tests {
     fn key_store_is_recorded_as_tagged_json() {
         let json = serde_json::to_string(&KeyStore::os()).unwrap();
         assert_eq!(json, r#"{"kind":"os","service":"roster"}"#);
-        assert_eq!(serde_json::from_str::<KeyStore>(r#"{"kind":"memory"}"#).unwrap(), KeyStore::Memory);
+        assert_eq!(
+            serde_json::from_str::<KeyStore>(r#"{"kind":"memory"}"#).unwrap(),
+            KeyStore::Memory
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Secrets (API keys) in a type that cannot leak by accident: `Debug` and `Display` redact,
-//! there is no `Serialize`, and the only way to the text is the explicit `expose`.
+//! there is no `Serialize`, and the only way to the text is the explicit `expose`. Reading
+//! one (`Deserialize`) is allowed: a key the window sends is a `Sensitive` from its first byte.
 
 use std::fmt;
 
@@ -43,6 +44,12 @@ impl ApiKey {
         let head: String = k.chars().take(6).collect();
         let tail: String = k.chars().skip(n - 4).collect();
         format!("{head}…{tail}")
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Sensitive<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Sensitive)
     }
 }
 

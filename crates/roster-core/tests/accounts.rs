@@ -33,7 +33,9 @@ fn dirs() -> Dirs {
 
 impl Dirs {
     fn store(&self, keychain: Keychain) -> AccountStore {
-        AccountStore::open_in(&self.config, keychain).expect("open the account store").with_cache(Cache::at(&self.cache))
+        AccountStore::open_in(&self.config, keychain)
+            .expect("open the account store")
+            .with_cache(Cache::at(&self.cache))
     }
 
     /// Files holding `key` in this test's dirs and in the session's XDG config/cache dirs.
@@ -51,7 +53,9 @@ fn keychain(service: &str) -> Keychain {
 
 #[tokio::test]
 async fn given_an_owner_demo_key_when_added_then_the_secret_service_holds_it_and_no_file_does() {
-    if !session::required("given_an_owner_demo_key_when_added_then_the_secret_service_holds_it_and_no_file_does") {
+    if !session::required(
+        "given_an_owner_demo_key_when_added_then_the_secret_service_holds_it_and_no_file_does",
+    ) {
         return;
     }
     // Given a server and an empty account list using the default service "roster"
@@ -61,7 +65,10 @@ async fn given_an_owner_demo_key_when_added_then_the_secret_service_holds_it_and
     let key = server.owner_key_text(PRESET);
 
     // When the owner's key is added
-    let added = accounts.add(&server.http, server.url(), ApiKey::from(key.clone()), None, None).await.expect("add the account");
+    let added = accounts
+        .add(&server.http, server.url(), ApiKey::from(key.clone()), None, None)
+        .await
+        .expect("add the account");
 
     // Then the account is recorded with what /v1/me said, and is active
     let a = &added.account;
@@ -77,7 +84,10 @@ async fn given_an_owner_demo_key_when_added_then_the_secret_service_holds_it_and
     // and `secret-tool`, another process, finds the key under service "roster"
     let found = session::search("roster");
     let user = KeyEntry::new(server.url(), &a.account_id).user().to_string();
-    assert!(found.contains(&format!("attribute.username = {user}")), "no entry for {user} in:\n{found}");
+    assert!(
+        found.contains(&format!("attribute.username = {user}")),
+        "no entry for {user} in:\n{found}"
+    );
     let (ok, lookup) = session::secret_tool(&["lookup", "service", "roster", "username", &user]);
     assert!(ok && lookup.trim() == key, "secret-tool lookup did not return the key");
     // and the key is in no file under the config and cache dirs
@@ -87,7 +97,11 @@ async fn given_an_owner_demo_key_when_added_then_the_secret_service_holds_it_and
     let report = accounts.doctor_one(&a.id).unwrap();
     assert_eq!(report.state, KeyState::Present);
     assert!(!report.plain_text);
-    assert!(report.location.contains("service \"roster\"") && report.location.contains(&user), "{}", report.location);
+    assert!(
+        report.location.contains("service \"roster\"") && report.location.contains(&user),
+        "{}",
+        report.location
+    );
     assert_eq!(report.masked_key.as_deref(), Some(ApiKey::from(key.clone()).masked().as_str()));
     assert!(!serde_json::to_string(&report).unwrap().contains(&key));
     // and a client made from the stored key works
@@ -99,7 +113,9 @@ async fn given_an_owner_demo_key_when_added_then_the_secret_service_holds_it_and
 
 #[tokio::test]
 async fn given_a_wrong_key_or_a_bad_server_when_added_then_the_typed_error_and_nothing_is_stored() {
-    if !session::required("given_a_wrong_key_or_a_bad_server_when_added_then_the_typed_error_and_nothing_is_stored") {
+    if !session::required(
+        "given_a_wrong_key_or_a_bad_server_when_added_then_the_typed_error_and_nothing_is_stored",
+    ) {
         return;
     }
     let server = TestServer::start().await;
@@ -118,11 +134,15 @@ async fn given_a_wrong_key_or_a_bad_server_when_added_then_the_typed_error_and_n
     expect_error(r, ErrorCode::Unreachable, None, &[&good]);
 
     // When the address is plain http off loopback: InsecureUrl, before any request
-    let r = accounts.add(&server.http, "http://roster.example.com", ApiKey::from(good.clone()), None, None).await;
+    let r = accounts
+        .add(&server.http, "http://roster.example.com", ApiKey::from(good.clone()), None, None)
+        .await;
     expect_error(r, ErrorCode::InsecureUrl, None, &[&good]);
 
     // When the colour is not a colour: Invalid, before any request
-    let r = accounts.add(&server.http, server.url(), ApiKey::from(good.clone()), None, Some("blue")).await;
+    let r = accounts
+        .add(&server.http, server.url(), ApiKey::from(good.clone()), None, Some("blue"))
+        .await;
     // (refused locally, so there is no server code)
     expect_error(r, ErrorCode::Invalid, None, &[&good]);
 
@@ -134,8 +154,11 @@ async fn given_a_wrong_key_or_a_bad_server_when_added_then_the_typed_error_and_n
 }
 
 #[tokio::test]
-async fn given_an_account_when_added_again_with_another_users_key_then_one_entry_holds_the_new_key() {
-    if !session::required("given_an_account_when_added_again_with_another_users_key_then_one_entry_holds_the_new_key") {
+async fn given_an_account_when_added_again_with_another_users_key_then_one_entry_holds_the_new_key()
+{
+    if !session::required(
+        "given_an_account_when_added_again_with_another_users_key_then_one_entry_holds_the_new_key",
+    ) {
         return;
     }
     // Given the account added with its owner's key, labelled and coloured by the user
@@ -145,10 +168,16 @@ async fn given_an_account_when_added_again_with_another_users_key_then_one_entry
     let mut accounts = d.store(keychain(&service));
     let owner = server.owner_key_text(PRESET);
     let member = server.key_text(PRESET, "member");
-    let first = accounts.add(&server.http, server.url(), ApiKey::from(owner.clone()), Some("Work"), Some("#123456")).await.unwrap();
+    let first = accounts
+        .add(&server.http, server.url(), ApiKey::from(owner.clone()), Some("Work"), Some("#123456"))
+        .await
+        .unwrap();
 
     // When the same (server, account) is added again with the member's key
-    let again = accounts.add(&server.http, &format!("{}/", server.url()), ApiKey::from(member.clone()), None, None).await.unwrap();
+    let again = accounts
+        .add(&server.http, &format!("{}/", server.url()), ApiKey::from(member.clone()), None, None)
+        .await
+        .unwrap();
 
     // Then it is the same account, updated: one record, one keychain entry, the new key
     assert!(again.updated);
@@ -167,15 +196,25 @@ async fn given_an_account_when_added_again_with_another_users_key_then_one_entry
 
 #[tokio::test]
 async fn given_two_accounts_when_switching_then_the_choice_persists_across_store_instances() {
-    if !session::required("given_two_accounts_when_switching_then_the_choice_persists_across_store_instances") {
+    if !session::required(
+        "given_two_accounts_when_switching_then_the_choice_persists_across_store_instances",
+    ) {
         return;
     }
     let server = TestServer::start().await;
     let d = dirs();
     let service = session::unique_service("switch");
     let mut accounts = d.store(keychain(&service));
-    let a = accounts.add(&server.http, server.url(), server.key(PRESET, "owner"), None, None).await.unwrap().account;
-    let b = accounts.add(&server.http, server.url(), server.key(OTHER_PRESET, "owner"), None, None).await.unwrap().account;
+    let a = accounts
+        .add(&server.http, server.url(), server.key(PRESET, "owner"), None, None)
+        .await
+        .unwrap()
+        .account;
+    let b = accounts
+        .add(&server.http, server.url(), server.key(OTHER_PRESET, "owner"), None, None)
+        .await
+        .unwrap()
+        .account;
     // The first account added is active; colours differ by default
     assert_eq!(accounts.active().unwrap().id, a.id);
     assert_ne!(a.colour, b.colour);
@@ -201,16 +240,27 @@ async fn given_two_accounts_when_switching_then_the_choice_persists_across_store
 }
 
 #[tokio::test]
-async fn given_a_key_deleted_behind_roster_when_switching_then_key_missing_and_the_active_account_stays() {
-    if !session::required("given_a_key_deleted_behind_roster_when_switching_then_key_missing_and_the_active_account_stays") {
+async fn given_a_key_deleted_behind_roster_when_switching_then_key_missing_and_the_active_account_stays()
+ {
+    if !session::required(
+        "given_a_key_deleted_behind_roster_when_switching_then_key_missing_and_the_active_account_stays",
+    ) {
         return;
     }
     let server = TestServer::start().await;
     let d = dirs();
     let service = session::unique_service("missing");
     let mut accounts = d.store(keychain(&service));
-    let a = accounts.add(&server.http, server.url(), server.key(PRESET, "owner"), None, None).await.unwrap().account;
-    let b = accounts.add(&server.http, server.url(), server.key(OTHER_PRESET, "owner"), None, None).await.unwrap().account;
+    let a = accounts
+        .add(&server.http, server.url(), server.key(PRESET, "owner"), None, None)
+        .await
+        .unwrap()
+        .account;
+    let b = accounts
+        .add(&server.http, server.url(), server.key(OTHER_PRESET, "owner"), None, None)
+        .await
+        .unwrap()
+        .account;
     assert_eq!(accounts.active().unwrap().id, a.id);
 
     // Given b's entry deleted with secret-tool
@@ -229,21 +279,34 @@ async fn given_a_key_deleted_behind_roster_when_switching_then_key_missing_and_t
     // and the doctor shows it missing
     assert_eq!(accounts.doctor_one(&b.id).unwrap().state, KeyState::Missing);
     // and adding the key again repairs it
-    accounts.add(&server.http, server.url(), server.key(OTHER_PRESET, "owner"), None, None).await.unwrap();
+    accounts
+        .add(&server.http, server.url(), server.key(OTHER_PRESET, "owner"), None, None)
+        .await
+        .unwrap();
     accounts.switch(&b.id).unwrap();
 }
 
 #[tokio::test]
 async fn given_an_account_with_a_cached_snapshot_when_removed_then_key_cache_and_record_are_gone() {
-    if !session::required("given_an_account_with_a_cached_snapshot_when_removed_then_key_cache_and_record_are_gone") {
+    if !session::required(
+        "given_an_account_with_a_cached_snapshot_when_removed_then_key_cache_and_record_are_gone",
+    ) {
         return;
     }
     let server = TestServer::start().await;
     let d = dirs();
     let service = session::unique_service("remove");
     let mut accounts = d.store(keychain(&service));
-    let a = accounts.add(&server.http, server.url(), server.key(PRESET, "owner"), None, None).await.unwrap().account;
-    let b = accounts.add(&server.http, server.url(), server.key(OTHER_PRESET, "owner"), None, None).await.unwrap().account;
+    let a = accounts
+        .add(&server.http, server.url(), server.key(PRESET, "owner"), None, None)
+        .await
+        .unwrap()
+        .account;
+    let b = accounts
+        .add(&server.http, server.url(), server.key(OTHER_PRESET, "owner"), None, None)
+        .await
+        .unwrap()
+        .account;
     let client = accounts.client(&a.id, &server.http).unwrap();
     let snapshot = roster_core::Snapshot {
         me: client.me().await.unwrap(),
@@ -262,26 +325,36 @@ async fn given_an_account_with_a_cached_snapshot_when_removed_then_key_cache_and
     // Then its keychain entry is gone, its cache is gone, the file lists only b (active now)
     assert_eq!(removed.id, a.id);
     let found = session::search(&service);
-    assert!(!found.contains(&KeyEntry::new(&a.server, &a.account_id).user().to_string()), "{found}");
+    assert!(
+        !found.contains(&KeyEntry::new(&a.server, &a.account_id).user().to_string()),
+        "{found}"
+    );
     assert!(found.contains(&KeyEntry::new(&b.server, &b.account_id).user().to_string()), "{found}");
     assert!(cache.load(&a.id).is_none());
     assert!(!cache.file_of(&a.id).exists());
     let reopened = d.store(keychain(&service));
-    assert_eq!(reopened.accounts().iter().map(|x| x.id.as_str()).collect::<Vec<_>>(), vec![b.id.as_str()]);
+    assert_eq!(
+        reopened.accounts().iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+        vec![b.id.as_str()]
+    );
     assert_eq!(reopened.active().unwrap().id, b.id);
     assert_eq!(reopened.accounts()[0].order, 0);
     assert_eq!(accounts.remove(&a.id).unwrap_err().code(), ErrorCode::UnknownAccount);
 }
 
 #[tokio::test]
-async fn given_an_account_file_that_cannot_be_written_when_adding_then_the_keychain_write_is_undone() {
-    if !session::required("given_an_account_file_that_cannot_be_written_when_adding_then_the_keychain_write_is_undone") {
+async fn given_an_account_file_that_cannot_be_written_when_adding_then_the_keychain_write_is_undone()
+ {
+    if !session::required(
+        "given_an_account_file_that_cannot_be_written_when_adding_then_the_keychain_write_is_undone",
+    ) {
         return;
     }
     // Given a config dir that cannot be created (/proc refuses new directories, even to root)
     let server = TestServer::start().await;
     let service = session::unique_service("undo");
-    let mut accounts = AccountStore::open_in("/proc/roster-no-such-dir", keychain(&service)).unwrap();
+    let mut accounts =
+        AccountStore::open_in("/proc/roster-no-such-dir", keychain(&service)).unwrap();
 
     // When adding an account
     let r = accounts.add(&server.http, server.url(), server.key(PRESET, "owner"), None, None).await;
@@ -293,7 +366,9 @@ async fn given_an_account_file_that_cannot_be_written_when_adding_then_the_keych
 
 #[tokio::test]
 async fn given_the_os_keychain_when_using_it_directly_then_get_set_delete_round_trip() {
-    if !session::required("given_the_os_keychain_when_using_it_directly_then_get_set_delete_round_trip") {
+    if !session::required(
+        "given_the_os_keychain_when_using_it_directly_then_get_set_delete_round_trip",
+    ) {
         return;
     }
     let service = session::unique_service("direct");
@@ -305,7 +380,10 @@ async fn given_the_os_keychain_when_using_it_directly_then_get_set_delete_round_
     chain.set(&store, &entry, &ApiKey::from("rst_direct_key_0001".to_string())).unwrap();
     chain.set(&store, &entry, &ApiKey::from("rst_direct_key_0002".to_string())).unwrap();
     assert_eq!(chain.get(&store, &entry).unwrap().expose(), "rst_direct_key_0002");
-    assert!(session::search(&service).contains("label = Roster ("), "the entry carries a readable label");
+    assert!(
+        session::search(&service).contains("label = Roster ("),
+        "the entry carries a readable label"
+    );
     assert!(chain.delete(&store, &entry).unwrap());
     assert!(!chain.delete(&store, &entry).unwrap());
     assert_eq!(session::search(&service).trim(), "");
@@ -313,7 +391,8 @@ async fn given_the_os_keychain_when_using_it_directly_then_get_set_delete_round_
 
 // ---------------------------------------------------------------- keychain absent
 
-const NO_BUS: &str = "given_no_session_bus_when_adding_then_keychain_unavailable_and_no_key_on_disk";
+const NO_BUS: &str =
+    "given_no_session_bus_when_adding_then_keychain_unavailable_and_no_key_on_disk";
 
 /// Runs in a child process: keyring 4 picks its store once per process, so the broken bus
 /// must be there from the start.
@@ -321,7 +400,10 @@ const NO_BUS: &str = "given_no_session_bus_when_adding_then_keychain_unavailable
 #[tokio::test]
 async fn given_no_session_bus_when_adding_then_keychain_unavailable_and_no_key_on_disk() {
     if !session::is_child(NO_BUS) {
-        let (ok, out) = session::run_child(NO_BUS, &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/roster-test-bus")]);
+        let (ok, out) = session::run_child(
+            NO_BUS,
+            &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/roster-test-bus")],
+        );
         assert!(ok && out.contains("CHILD-OK"), "child failed:\n{out}");
         println!("{out}");
         return;
@@ -351,14 +433,21 @@ async fn given_no_session_bus_when_adding_then_keychain_unavailable_and_no_key_o
     assert!(session::files_containing(&[tmp.path()], &key).is_empty());
     assert!(accounts.accounts().is_empty());
     // The doctor-level check says the same
-    assert_eq!(Keychain::os().check(&KeyStore::os()).unwrap_err().code(), ErrorCode::KeychainUnavailable);
+    assert_eq!(
+        Keychain::os().check(&KeyStore::os()).unwrap_err().code(),
+        ErrorCode::KeychainUnavailable
+    );
     assert!(Keychain::from_env().store() == &KeyStore::os(), "no file store unless the user asks");
 
     // What the message offers works: with the opt-in set, the key goes to that file
     let key_file = tmp.path().join("keys.json");
     unsafe { std::env::set_var("ROSTER_KEY_FILE", &key_file) };
     let mut accounts = AccountStore::open(Keychain::from_env()).unwrap();
-    let a = accounts.add(&server.http, server.url(), ApiKey::from(key.clone()), None, None).await.unwrap().account;
+    let a = accounts
+        .add(&server.http, server.url(), ApiKey::from(key.clone()), None, None)
+        .await
+        .unwrap()
+        .account;
     assert_eq!(session::files_containing(&[tmp.path()], &key), vec![key_file]);
     assert!(accounts.doctor_one(&a.id).unwrap().location.starts_with("file (plain text, opt-in)"));
     println!("CHILD-OK");
@@ -366,13 +455,15 @@ async fn given_no_session_bus_when_adding_then_keychain_unavailable_and_no_key_o
 
 // ---------------------------------------------------------------- keychain locked
 
-const LOCKED: &str = "given_a_locked_keychain_when_switching_or_adding_then_keychain_locked_and_nothing_changes";
+const LOCKED: &str =
+    "given_a_locked_keychain_when_switching_or_adding_then_keychain_locked_and_nothing_changes";
 
 /// In a nested session of its own: locking the login keyring must not disturb the tests
 /// running in parallel. With no display known to D-Bus activation (as in tools/desktop-session)
 /// gnome-keyring cannot show its unlock prompt, so the unlock fails at once.
 #[tokio::test]
-async fn given_a_locked_keychain_when_switching_or_adding_then_keychain_locked_and_nothing_changes() {
+async fn given_a_locked_keychain_when_switching_or_adding_then_keychain_locked_and_nothing_changes()
+{
     if !session::is_child(LOCKED) {
         if !session::required(LOCKED) {
             return;
@@ -385,8 +476,16 @@ async fn given_a_locked_keychain_when_switching_or_adding_then_keychain_locked_a
     let server = TestServer::start().await;
     let d = dirs();
     let mut accounts = d.store(Keychain::os());
-    let a = accounts.add(&server.http, server.url(), server.key(PRESET, "owner"), None, None).await.unwrap().account;
-    let b = accounts.add(&server.http, server.url(), server.key(OTHER_PRESET, "owner"), None, None).await.unwrap().account;
+    let a = accounts
+        .add(&server.http, server.url(), server.key(PRESET, "owner"), None, None)
+        .await
+        .unwrap()
+        .account;
+    let b = accounts
+        .add(&server.http, server.url(), server.key(OTHER_PRESET, "owner"), None, None)
+        .await
+        .unwrap()
+        .account;
     let file_before = std::fs::read(accounts.path()).unwrap();
 
     // Given the login keyring locked
@@ -414,7 +513,8 @@ async fn given_a_locked_keychain_when_switching_or_adding_then_keychain_locked_a
     println!("CHILD-OK");
 }
 
-const PROMPT: &str = "given_an_unlock_prompt_nobody_answers_when_reading_then_a_timeout_error_not_a_hang";
+const PROMPT: &str =
+    "given_an_unlock_prompt_nobody_answers_when_reading_then_a_timeout_error_not_a_hang";
 
 /// In a nested session whose D-Bus activation knows the display: gnome-keyring shows its
 /// unlock prompt (gcr-prompter on Xvfb) and waits; the keychain call must give up at its
@@ -434,22 +534,35 @@ async fn given_an_unlock_prompt_nobody_answers_when_reading_then_a_timeout_error
     let d = dirs();
     let chain = Keychain::os().with_timeout(Duration::from_secs(1));
     let mut accounts = d.store(chain.clone());
-    let a = accounts.add(&server.http, server.url(), server.key(PRESET, "owner"), None, None).await.unwrap().account;
+    let a = accounts
+        .add(&server.http, server.url(), server.key(PRESET, "owner"), None, None)
+        .await
+        .unwrap()
+        .account;
     session::let_prompts_show();
     session::lock_login_keyring();
 
     let started = Instant::now();
-    let e = expect_error(accounts.key(&a.id).map(|_| ()), ErrorCode::KeychainUnavailable, None, &[]);
+    let e =
+        expect_error(accounts.key(&a.id).map(|_| ()), ErrorCode::KeychainUnavailable, None, &[]);
     let took = started.elapsed();
     println!("observed ({took:?}): {e}");
-    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(4), "gave up after {took:?}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "gave up after {took:?}"
+    );
     assert!(e.to_string().contains("did not answer within 1 s"), "{e}");
     assert!(e.to_string().contains("unlock prompt"), "{e}");
 
     // The prompt is still up: the next call fails at once, saying so
     let started = Instant::now();
-    let e = expect_error(accounts.switch(&a.id).map(|_| ()), ErrorCode::KeychainUnavailable, None, &[]);
-    assert!(started.elapsed() < Duration::from_millis(500), "the second call waited {:?}", started.elapsed());
+    let e =
+        expect_error(accounts.switch(&a.id).map(|_| ()), ErrorCode::KeychainUnavailable, None, &[]);
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "the second call waited {:?}",
+        started.elapsed()
+    );
     assert!(e.to_string().contains("earlier request"), "{e}");
     println!("CHILD-OK");
 }
@@ -457,14 +570,19 @@ async fn given_an_unlock_prompt_nobody_answers_when_reading_then_a_timeout_error
 // ---------------------------------------------------------------- file and memory stores
 
 #[tokio::test]
-async fn given_the_file_store_opted_in_when_adding_then_the_file_is_0600_and_reported_as_plain_text() {
+async fn given_the_file_store_opted_in_when_adding_then_the_file_is_0600_and_reported_as_plain_text()
+ {
     let server = TestServer::start().await;
     let d = dirs();
     let key_file = d.config.join("keys.json");
     let mut accounts = d.store(Keychain::file(&key_file));
     let key = server.owner_key_text(PRESET);
 
-    let a = accounts.add(&server.http, server.url(), ApiKey::from(key.clone()), None, None).await.unwrap().account;
+    let a = accounts
+        .add(&server.http, server.url(), ApiKey::from(key.clone()), None, None)
+        .await
+        .unwrap()
+        .account;
 
     // The key is in the key file (that is the opt-in) and nowhere else
     assert_eq!(a.key_store, KeyStore::File { path: key_file.clone() });
@@ -473,7 +591,12 @@ async fn given_the_file_store_opted_in_when_adding_then_the_file_is_0600_and_rep
     {
         use std::os::unix::fs::PermissionsExt;
         for f in [&key_file, &d.config.join("accounts.json")] {
-            assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600, "{}", f.display());
+            assert_eq!(
+                std::fs::metadata(f).unwrap().permissions().mode() & 0o777,
+                0o600,
+                "{}",
+                f.display()
+            );
         }
     }
     // Reported as plain text wherever the account is shown
@@ -483,7 +606,10 @@ async fn given_the_file_store_opted_in_when_adding_then_the_file_is_0600_and_rep
     assert_eq!(report.state, KeyState::Present);
     assert_eq!(accounts.key(&a.id).unwrap().expose(), &key);
     // No temp files left behind by the atomic writes
-    let leftovers: Vec<_> = session::all_files(&d.config).into_iter().filter(|p| p.to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> = session::all_files(&d.config)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // Removing deletes the key from the file
     accounts.remove(&a.id).unwrap();
@@ -498,10 +624,22 @@ async fn given_memory_keys_when_renaming_recolouring_and_reordering_then_the_lis
     let mut ids = Vec::new();
     for preset in [PRESET, OTHER_PRESET, "admin-member-idp"] {
         ids.push(
-            accounts.add(&server.http, server.url(), server.key(preset, &server.account(preset).keys[0].role), None, None).await.unwrap().account.id,
+            accounts
+                .add(
+                    &server.http,
+                    server.url(),
+                    server.key(preset, &server.account(preset).keys[0].role),
+                    None,
+                    None,
+                )
+                .await
+                .unwrap()
+                .account
+                .id,
         );
     }
-    let colours: std::collections::HashSet<_> = accounts.accounts().iter().map(|a| a.colour.clone()).collect();
+    let colours: std::collections::HashSet<_> =
+        accounts.accounts().iter().map(|a| a.colour.clone()).collect();
     assert_eq!(colours.len(), 3, "default colours tell accounts apart");
     assert_eq!(accounts.doctor()[0].store, KeyStore::Memory);
     assert!(accounts.doctor()[0].location.contains("memory only"));

@@ -43,7 +43,9 @@ async fn given_a_real_snapshot_when_saved_and_loaded_then_it_round_trips_without
     }
     assert_eq!(cached.snapshot, expected);
     assert_eq!(cached.saved_at, saved_at);
-    assert!(cached.age() < chrono::Duration::seconds(5) && cached.age() >= chrono::Duration::zero());
+    assert!(
+        cached.age() < chrono::Duration::seconds(5) && cached.age() >= chrono::Duration::zero()
+    );
     // and no link nor join token is in the file
     let text = std::fs::read_to_string(cache.file_of("acc_1")).unwrap();
     for link in &links {
@@ -58,7 +60,10 @@ async fn given_a_real_snapshot_when_saved_and_loaded_then_it_round_trips_without
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(cache.file_of("acc_1")).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(cache.file_of("acc_1")).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     // and another account has no cache
     assert!(cache.load("acc_2").is_none());
@@ -99,14 +104,21 @@ async fn given_a_good_snapshot_of_an_old_version_or_of_another_account_when_load
 
     // Copied over another account's file (by hand, a sync tool, ...)
     std::fs::copy(cache.file_of("acc_a"), cache.file_of("acc_b")).unwrap();
-    assert!(cache.load_audit("acc_b").is_none(), "another account's events would resume the wrong stream");
+    assert!(
+        cache.load_audit("acc_b").is_none(),
+        "another account's events would resume the wrong stream"
+    );
     assert!(cache.load("acc_b").is_none());
     assert!(!cache.file_of("acc_b").exists());
 
     // Written by an older Roster: the same data under the previous version number
     let current = format!("\"version\":{CACHE_VERSION},");
     assert!(text.starts_with(&format!("{{{current}")), "{}", &text[..40]);
-    std::fs::write(cache.file_of("acc_a"), text.replacen(&current, &format!("\"version\":{},", CACHE_VERSION - 1), 1)).unwrap();
+    std::fs::write(
+        cache.file_of("acc_a"),
+        text.replacen(&current, &format!("\"version\":{},", CACHE_VERSION - 1), 1),
+    )
+    .unwrap();
     assert!(cache.load_audit("acc_a").is_none());
     assert!(cache.load("acc_a").is_none());
     assert!(!cache.file_of("acc_a").exists());
@@ -122,7 +134,17 @@ async fn given_a_good_snapshot_of_an_old_version_or_of_another_account_when_load
 async fn given_10000_members_when_saved_and_loaded_then_every_member_comes_back() {
     // Given a real team of 10,000 members fetched page by page from the server
     let server = TestServer::start_seeded(roster_server::Limits::relaxed(), |db| {
-        vec![roster_server::seed::scale(db, "Scale Co", "owner-member-link", 10_000, 50, chrono::Utc::now()).expect("seed 10,000 members")]
+        vec![
+            roster_server::seed::scale(
+                db,
+                "Scale Co",
+                "owner-member-link",
+                10_000,
+                50,
+                chrono::Utc::now(),
+            )
+            .expect("seed 10,000 members"),
+        ]
     })
     .await;
     let client = server.client_for_key(&server.accounts[0].keys[0].key);
@@ -142,7 +164,11 @@ async fn given_10000_members_when_saved_and_loaded_then_every_member_comes_back(
     // Then it is all there (how fast is BENCHMARKS.md's business: the times printed here are
     // of a debug build, for a reader of the test log)
     let size = std::fs::metadata(cache.file_of("scale")).unwrap().len();
-    println!("cache of {} members: {} KB, save {save_took:?}, load {load_took:?}", cached.snapshot.members.len(), size / 1024);
+    println!(
+        "cache of {} members: {} KB, save {save_took:?}, load {load_took:?}",
+        cached.snapshot.members.len(),
+        size / 1024
+    );
     assert_eq!(cached.snapshot.members.len(), snapshot.members.len());
     assert_eq!(cached.snapshot.members, snapshot.members);
 }

@@ -28,19 +28,27 @@ fn serial() -> MutexGuard<'static, ()> {
 }
 
 fn unique(what: &str) -> String {
-    let n: u64 = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let n: u64 =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+            as u64;
     format!("http://127.0.0.1:4000/join/{what}-{n:x}")
 }
 
 /// What another process gets when it pastes; `None` when the clipboard is empty.
 fn paste() -> Option<String> {
-    let out = Command::new("timeout").args(["5", "xclip", "-o", "-selection", "clipboard"]).output().expect("xclip must be installed (apt package xclip)");
+    let out = Command::new("timeout")
+        .args(["5", "xclip", "-o", "-selection", "clipboard"])
+        .output()
+        .expect("xclip must be installed (apt package xclip)");
     let text = String::from_utf8(out.stdout).unwrap();
     if out.status.success() { Some(text) } else { None }
 }
 
 fn targets() -> String {
-    let out = Command::new("timeout").args(["5", "xclip", "-o", "-selection", "clipboard", "-t", "TARGETS"]).output().unwrap();
+    let out = Command::new("timeout")
+        .args(["5", "xclip", "-o", "-selection", "clipboard", "-t", "TARGETS"])
+        .output()
+        .unwrap();
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -89,7 +97,11 @@ fn given_a_copied_link_when_another_process_pastes_then_it_gets_exactly_the_link
     Clipboard::shared().copy(&link).unwrap();
     assert_eq!(paste().as_deref(), Some(link.as_str()));
     assert_eq!(Clipboard::shared().text().unwrap().as_deref(), Some(link.as_str()));
-    assert!(!targets().contains("x-kde-passwordManagerHint"), "plain copy must not be marked: {}", targets());
+    assert!(
+        !targets().contains("x-kde-passwordManagerHint"),
+        "plain copy must not be marked: {}",
+        targets()
+    );
 }
 
 #[test]
@@ -125,10 +137,16 @@ fn given_auto_clear_when_the_time_passes_then_the_clipboard_is_empty() {
     let _g = serial();
     let link = unique("autoclear");
     let copied = Instant::now();
-    Clipboard::shared().copy_with(&link, &CopyOptions::sensitive().clear_after(Duration::from_secs(1))).unwrap();
+    Clipboard::shared()
+        .copy_with(&link, &CopyOptions::sensitive().clear_after(Duration::from_secs(1)))
+        .unwrap();
     assert_eq!(paste().as_deref(), Some(link.as_str()));
     wait_for("the auto-clear", || paste().is_none());
-    assert!(copied.elapsed() >= Duration::from_secs(1), "cleared too early: {:?}", copied.elapsed());
+    assert!(
+        copied.elapsed() >= Duration::from_secs(1),
+        "cleared too early: {:?}",
+        copied.elapsed()
+    );
     assert_eq!(Clipboard::shared().text().unwrap(), None);
 }
 
@@ -140,7 +158,9 @@ fn given_auto_clear_when_another_program_copied_meanwhile_then_its_text_is_left_
     let _g = serial();
     let link = unique("mine");
     let started = Instant::now();
-    Clipboard::shared().copy_with(&link, &CopyOptions::sensitive().clear_after(Duration::from_secs(2))).unwrap();
+    Clipboard::shared()
+        .copy_with(&link, &CopyOptions::sensitive().clear_after(Duration::from_secs(2)))
+        .unwrap();
     let theirs = unique("theirs");
     let _other = OtherProgram::copy(&theirs);
     std::thread::sleep(Duration::from_millis(2600).saturating_sub(started.elapsed()));
@@ -155,7 +175,9 @@ fn given_a_newer_copy_when_the_older_auto_clear_is_due_then_the_newer_text_stays
     let _g = serial();
     let first = unique("first");
     let second = unique("second");
-    Clipboard::shared().copy_with(&first, &CopyOptions::sensitive().clear_after(Duration::from_millis(700))).unwrap();
+    Clipboard::shared()
+        .copy_with(&first, &CopyOptions::sensitive().clear_after(Duration::from_millis(700)))
+        .unwrap();
     Clipboard::shared().copy(&second).unwrap();
     std::thread::sleep(Duration::from_millis(1200));
     assert_eq!(paste().as_deref(), Some(second.as_str()));
@@ -170,7 +192,13 @@ fn given_a_hold_when_another_process_pastes_then_it_is_served_until_the_deadline
     let link = unique("hold");
     let held = link.clone();
     let started = Instant::now();
-    let holder = std::thread::spawn(move || Clipboard::shared().copy_and_hold(&held, &CopyOptions::sensitive(), Instant::now() + Duration::from_millis(1500)));
+    let holder = std::thread::spawn(move || {
+        Clipboard::shared().copy_and_hold(
+            &held,
+            &CopyOptions::sensitive(),
+            Instant::now() + Duration::from_millis(1500),
+        )
+    });
     wait_for("the held link", || paste().as_deref() == Some(link.as_str()));
     assert_eq!(holder.join().unwrap().unwrap(), HoldEnd::Deadline);
     assert!(started.elapsed() >= Duration::from_millis(1500));
@@ -187,7 +215,13 @@ fn given_a_hold_when_another_program_takes_the_clipboard_then_the_hold_ends_at_o
     let link = unique("hold-replaced");
     let held = link.clone();
     let started = Instant::now();
-    let holder = std::thread::spawn(move || Clipboard::shared().copy_and_hold(&held, &CopyOptions::plain(), Instant::now() + Duration::from_secs(20)));
+    let holder = std::thread::spawn(move || {
+        Clipboard::shared().copy_and_hold(
+            &held,
+            &CopyOptions::plain(),
+            Instant::now() + Duration::from_secs(20),
+        )
+    });
     wait_for("the held link", || paste().as_deref() == Some(link.as_str()));
     let theirs = unique("theirs");
     let _other = OtherProgram::copy(&theirs);
@@ -205,7 +239,11 @@ fn given_a_hold_with_auto_clear_when_the_clear_comes_first_then_it_is_cleared() 
     let link = unique("hold-clear");
     let held = link.clone();
     let holder = std::thread::spawn(move || {
-        Clipboard::shared().copy_and_hold(&held, &CopyOptions::sensitive().clear_after(Duration::from_millis(800)), Instant::now() + Duration::from_secs(20))
+        Clipboard::shared().copy_and_hold(
+            &held,
+            &CopyOptions::sensitive().clear_after(Duration::from_millis(800)),
+            Instant::now() + Duration::from_secs(20),
+        )
     });
     wait_for("the held link", || paste().as_deref() == Some(link.as_str()));
     assert_eq!(holder.join().unwrap().unwrap(), HoldEnd::Cleared);
@@ -232,7 +270,11 @@ fn given_a_short_lived_process_when_it_holds_then_pastes_work_until_it_exits() {
     wait_for("the child's held link", || paste().as_deref() == Some(link.as_str()));
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "child failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("held until: Deadline"), "{stdout}");
     assert_ne!(paste().as_deref(), Some(link.as_str()), "the text must be gone with its process");
 }
@@ -249,11 +291,16 @@ fn given_no_display_when_copying_then_a_clear_error_not_a_panic() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "child failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("no-display checked"), "{stdout}");
 }
 
-const CHILD_ENTRY: &str = "given_a_child_role_in_the_environment_when_run_then_this_process_plays_it";
+const CHILD_ENTRY: &str =
+    "given_a_child_role_in_the_environment_when_run_then_this_process_plays_it";
 
 /// Not a test by itself: the tests above re-run this binary with `ROSTER_CLIPBOARD_CHILD`
 /// set to play a separate process. Without it, it does nothing.
@@ -262,7 +309,13 @@ fn given_a_child_role_in_the_environment_when_run_then_this_process_plays_it() {
     match std::env::var(CHILD_ROLE).as_deref() {
         Ok("hold") => {
             let text = std::env::var(CHILD_TEXT).unwrap();
-            let end = Clipboard::shared().copy_and_hold(&text, &CopyOptions::sensitive(), Instant::now() + Duration::from_millis(1500)).unwrap();
+            let end = Clipboard::shared()
+                .copy_and_hold(
+                    &text,
+                    &CopyOptions::sensitive(),
+                    Instant::now() + Duration::from_millis(1500),
+                )
+                .unwrap();
             println!("held until: {end:?}");
         }
         Ok("no-display") => {
@@ -272,7 +325,9 @@ fn given_a_child_role_in_the_environment_when_run_then_this_process_plays_it() {
             assert!(msg.contains("no graphical session"), "{msg}");
             assert!(msg.contains("copy it by hand"), "{msg}");
             assert_eq!(Clipboard::shared().text().unwrap_err().code(), ErrorCode::Clipboard);
-            let hold = Clipboard::shared().copy_and_hold("x", &CopyOptions::plain(), Instant::now() + Duration::from_secs(5)).unwrap_err();
+            let hold = Clipboard::shared()
+                .copy_and_hold("x", &CopyOptions::plain(), Instant::now() + Duration::from_secs(5))
+                .unwrap_err();
             assert_eq!(hold.code(), ErrorCode::Clipboard);
             println!("no-display checked");
         }

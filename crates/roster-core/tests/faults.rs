@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use futures::StreamExt;
-use roster_core::api::{AuditAction, ErrorCode as S, HealthStatus, InviteStatus, JoinMode, JoinRequest, MemberPatch, NewInvite, Problem};
+use roster_core::api::{
+    AuditAction, ErrorCode as S, HealthStatus, InviteStatus, JoinMode, JoinRequest, MemberPatch,
+    NewInvite, Problem,
+};
 use roster_core::client::{AuditQuery, InviteQuery, MemberQuery};
 use roster_core::{ApiKey, Error, ErrorCode, HttpConfig, IdempotencyKey, TeamClient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -62,7 +65,10 @@ impl Message {
 
 /// Reads one message framed by `Content-Length` (absent = no body); `None` at a clean EOF
 /// between messages. `buf` carries bytes read past the message to the next call.
-async fn read_message(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<Option<Message>> {
+async fn read_message(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<Message>> {
     let head_len = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i + 4;
@@ -70,12 +76,19 @@ async fn read_message(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Res
         let mut chunk = [0u8; 16 * 1024];
         let n = stream.read(&mut chunk).await?;
         if n == 0 {
-            return if buf.is_empty() { Ok(None) } else { Err(std::io::ErrorKind::UnexpectedEof.into()) };
+            return if buf.is_empty() {
+                Ok(None)
+            } else {
+                Err(std::io::ErrorKind::UnexpectedEof.into())
+            };
         }
         buf.extend_from_slice(&chunk[..n]);
     };
     let head = String::from_utf8_lossy(&buf[..head_len]).to_ascii_lowercase();
-    assert!(!head.contains("transfer-encoding: chunked"), "this test proxy frames by Content-Length only: {head}");
+    assert!(
+        !head.contains("transfer-encoding: chunked"),
+        "this test proxy frames by Content-Length only: {head}"
+    );
     let body_len = head
         .lines()
         .find_map(|l| l.strip_prefix("content-length:"))
@@ -140,13 +153,20 @@ async fn proxy(upstream: SocketAddr, fault: Fault) -> Proxy {
     Proxy { url, requests, task }
 }
 
-async fn relay(mut client: TcpStream, upstream: SocketAddr, fault: Fault, requests: Arc<AtomicUsize>) -> std::io::Result<()> {
+async fn relay(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    fault: Fault,
+    requests: Arc<AtomicUsize>,
+) -> std::io::Result<()> {
     let mut server = TcpStream::connect(upstream).await?;
     let (mut from_client, mut from_server) = (Vec::new(), Vec::new());
     while let Some(request) = read_message(&mut client, &mut from_client).await? {
         let nth = requests.fetch_add(1, Ordering::SeqCst);
         server.write_all(&request.bytes).await?;
-        let response = read_message(&mut server, &mut from_server).await?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
+        let response = read_message(&mut server, &mut from_server)
+            .await?
+            .ok_or(std::io::ErrorKind::UnexpectedEof)?;
         match fault {
             // Returning drops both sockets: the client sees its connection closed.
             Fault::DropFirstResponse if nth == 0 => return Ok(()),
@@ -213,7 +233,11 @@ struct Answer {
 }
 
 fn answer(status: &str, content_type: &str, body: &[u8]) -> Answer {
-    let mut bytes = format!("HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n", body.len()).into_bytes();
+    let mut bytes = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
     bytes.extend_from_slice(body);
     Answer { bytes: Arc::new(bytes), close: false, paced: false }
 }
@@ -237,7 +261,11 @@ async fn canned(answer: Answer) -> Canned {
                 while let Ok(Some(request)) = read_message(&mut stream, &mut buf).await {
                     r.fetch_add(1, Ordering::SeqCst);
                     h.lock().unwrap().push(request.head());
-                    let pieces: Vec<&[u8]> = if answer.paced { answer.bytes.chunks(64 * 1024).collect() } else { vec![&answer.bytes[..]] };
+                    let pieces: Vec<&[u8]> = if answer.paced {
+                        answer.bytes.chunks(64 * 1024).collect()
+                    } else {
+                        vec![&answer.bytes[..]]
+                    };
                     for piece in pieces {
                         if stream.write_all(piece).await.is_err() {
                             c.store(true, Ordering::SeqCst);
@@ -259,7 +287,8 @@ async fn canned(answer: Answer) -> Canned {
 }
 
 fn client_of(url: &str, config: HttpConfig) -> TeamClient {
-    TeamClient::new(&roster_core::Http::new(config).unwrap(), url, ApiKey::from(KEY.to_string())).unwrap()
+    TeamClient::new(&roster_core::Http::new(config).unwrap(), url, ApiKey::from(KEY.to_string()))
+        .unwrap()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -271,32 +300,60 @@ async fn given_a_pass_through_proxy_when_calling_then_the_client_works_as_withou
     let p = proxy(t.addr(), Fault::None).await;
     let c = via(&t, &p, "owner-member-link", test_http_config());
     assert_eq!(c.me().await.unwrap(), t.owner("owner-member-link").me().await.unwrap());
-    c.create_invite(&new_invite("through.proxy@example.com"), &IdempotencyKey::new()).await.unwrap();
-    c.remove_member(&t.client("owner-member-link", "member").me().await.unwrap().user.id).await.unwrap();
+    c.create_invite(&new_invite("through.proxy@example.com"), &IdempotencyKey::new())
+        .await
+        .unwrap();
+    c.remove_member(&t.client("owner-member-link", "member").me().await.unwrap().user.id)
+        .await
+        .unwrap();
     assert_eq!(p.requests.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test]
-async fn given_the_response_is_lost_after_the_server_committed_when_create_invite_retries_then_exactly_one_invite_exists_and_the_call_succeeds() {
+async fn given_the_response_is_lost_after_the_server_committed_when_create_invite_retries_then_exactly_one_invite_exists_and_the_call_succeeds()
+ {
     let t = TestServer::start().await;
     let p = proxy(t.addr(), Fault::DropFirstResponse).await;
     let c = via(&t, &p, "owner-member-link", test_http_config());
     let email = "lost.response@example.com";
 
     let started = Instant::now();
-    let inv = within(Duration::from_secs(5), "create_invite", c.create_invite(&new_invite(email), &IdempotencyKey::new())).await.unwrap();
+    let inv = within(
+        Duration::from_secs(5),
+        "create_invite",
+        c.create_invite(&new_invite(email), &IdempotencyKey::new()),
+    )
+    .await
+    .unwrap();
     eprintln!("lost response recovered in {:?}", started.elapsed());
 
-    assert_eq!(p.requests.load(Ordering::SeqCst), 2, "the first attempt reached the server, the retry went through the proxy again");
+    assert_eq!(
+        p.requests.load(Ordering::SeqCst),
+        2,
+        "the first attempt reached the server, the retry went through the proxy again"
+    );
     let direct = t.owner("owner-member-link");
-    let on_server = direct.all_invites(&InviteQuery { status: None, q: Some(email.into()) }).await.unwrap();
+    let on_server =
+        direct.all_invites(&InviteQuery { status: None, q: Some(email.into()) }).await.unwrap();
     assert_eq!(on_server, vec![inv], "one invite, and it is the one the client was given");
-    let created = direct.audit(&AuditQuery { action: Some(AuditAction::InviteCreated), actor: None, q: Some(email.into()) }, None, None).await.unwrap();
+    let created = direct
+        .audit(
+            &AuditQuery {
+                action: Some(AuditAction::InviteCreated),
+                actor: None,
+                q: Some(email.into()),
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!(created.data.len(), 1, "one invite_created event");
 }
 
 #[tokio::test]
-async fn given_the_response_is_lost_after_the_server_committed_when_joining_then_one_membership_exists_and_the_join_succeeds() {
+async fn given_the_response_is_lost_after_the_server_committed_when_joining_then_one_membership_exists_and_the_join_succeeds()
+ {
     let t = TestServer::start().await;
     let p = proxy(t.addr(), Fault::DropFirstResponse).await;
     let owner = t.owner("owner-member-link");
@@ -312,50 +369,100 @@ async fn given_the_response_is_lost_after_the_server_committed_when_joining_then
     let http = roster_core::Http::new(test_http_config()).unwrap();
 
     // Sign-up hashes the password, and the replay checks it again: more time than an invite.
-    let joined = within(Duration::from_secs(10), "join", TeamClient::join(&http, &p.url, &req)).await.unwrap();
+    let joined = within(Duration::from_secs(10), "join", TeamClient::join(&http, &p.url, &req))
+        .await
+        .unwrap();
 
-    assert_eq!(p.requests.load(Ordering::SeqCst), 2, "the first attempt joined on the server, the retry went through the proxy again");
-    assert_eq!((joined.user.email.as_str(), joined.user.name.as_str(), joined.role.as_str()), (email, "Lost Join", "member"));
-    let members = owner.all_members(&MemberQuery { q: Some(email.into()), ..Default::default() }).await.unwrap();
-    assert_eq!(members.iter().map(|m| m.user_id.as_str()).collect::<Vec<_>>(), [joined.user.id.as_str()], "one membership, the user the client was given");
+    assert_eq!(
+        p.requests.load(Ordering::SeqCst),
+        2,
+        "the first attempt joined on the server, the retry went through the proxy again"
+    );
+    assert_eq!(
+        (joined.user.email.as_str(), joined.user.name.as_str(), joined.role.as_str()),
+        (email, "Lost Join", "member")
+    );
+    let members = owner
+        .all_members(&MemberQuery { q: Some(email.into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(
+        members.iter().map(|m| m.user_id.as_str()).collect::<Vec<_>>(),
+        [joined.user.id.as_str()],
+        "one membership, the user the client was given"
+    );
     let accepted = owner.invite(&inv.id).await.unwrap();
     assert_eq!(accepted.status, InviteStatus::Accepted);
     assert_eq!(accepted.accepted_by.map(|u| u.id), Some(joined.user.id));
-    let events = owner.audit(&AuditQuery { action: Some(AuditAction::InviteAccepted), actor: None, q: Some(email.into()) }, None, None).await.unwrap();
+    let events = owner
+        .audit(
+            &AuditQuery {
+                action: Some(AuditAction::InviteAccepted),
+                actor: None,
+                q: Some(email.into()),
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!(events.data.len(), 1, "one invite_accepted event");
 }
 
 #[tokio::test]
-async fn given_the_response_to_a_non_idempotent_change_is_lost_when_calling_then_unreachable_without_a_retry() {
+async fn given_the_response_to_a_non_idempotent_change_is_lost_when_calling_then_unreachable_without_a_retry()
+ {
     let t = TestServer::start().await;
     let p = proxy(t.addr(), Fault::DropFirstResponse).await;
     let c = via(&t, &p, "owner-member-link", test_http_config());
     let target = t.client("owner-member-link", "member").me().await.unwrap().user.id;
 
-    let e = within(Duration::from_secs(5), "update_member", c.update_member(&target, &MemberPatch { role: Some("owner".into()), quota: None })).await.unwrap_err();
+    let e = within(
+        Duration::from_secs(5),
+        "update_member",
+        c.update_member(&target, &MemberPatch { role: Some("owner".into()), quota: None }),
+    )
+    .await
+    .unwrap_err();
     check(&e, ErrorCode::Unreachable, "retry", &[&t.owner_key_text("owner-member-link")]);
     assert!(matches!(e, Error::Unreachable { .. }), "{e:?}");
-    assert_eq!(p.requests.load(Ordering::SeqCst), 1, "a PATCH is never repeated behind the user's back");
+    assert_eq!(
+        p.requests.load(Ordering::SeqCst),
+        1,
+        "a PATCH is never repeated behind the user's back"
+    );
     // It did happen on the server: the app refreshes rather than assumes.
     assert_eq!(t.owner("owner-member-link").member(&target).await.unwrap().role, "owner");
 }
 
 #[tokio::test]
-async fn given_the_first_response_arrives_after_the_timeout_when_create_invite_retries_then_exactly_one_invite_exists() {
+async fn given_the_first_response_arrives_after_the_timeout_when_create_invite_retries_then_exactly_one_invite_exists()
+ {
     let t = TestServer::start().await;
     let p = proxy(t.addr(), Fault::DelayFirstResponse(Duration::from_secs(3))).await;
     let c = via(&t, &p, "owner-member-link", short_timeout());
     let email = "slow.response@example.com";
 
-    let inv = within(Duration::from_secs(5), "create_invite", c.create_invite(&new_invite(email), &IdempotencyKey::new())).await.unwrap();
+    let inv = within(
+        Duration::from_secs(5),
+        "create_invite",
+        c.create_invite(&new_invite(email), &IdempotencyKey::new()),
+    )
+    .await
+    .unwrap();
 
     assert_eq!(p.requests.load(Ordering::SeqCst), 2);
-    let on_server = t.owner("owner-member-link").all_invites(&InviteQuery { status: None, q: Some(email.into()) }).await.unwrap();
+    let on_server = t
+        .owner("owner-member-link")
+        .all_invites(&InviteQuery { status: None, q: Some(email.into()) })
+        .await
+        .unwrap();
     assert_eq!(on_server, vec![inv]);
 }
 
 #[tokio::test]
-async fn given_responses_slower_than_the_request_timeout_when_calling_then_a_timeout_error_within_a_bounded_time() {
+async fn given_responses_slower_than_the_request_timeout_when_calling_then_a_timeout_error_within_a_bounded_time()
+ {
     let t = TestServer::start().await;
     let p = proxy(t.addr(), Fault::DelayEveryResponse(Duration::from_secs(30))).await;
     let c = via(&t, &p, "owner-member-link", short_timeout());
@@ -372,9 +479,19 @@ async fn given_responses_slower_than_the_request_timeout_when_calling_then_a_tim
 
     let started = Instant::now();
     let target = t.client("owner-member-link", "member").me().await.unwrap().user.id;
-    let e = within(Duration::from_secs(10), "update_member", c.update_member(&target, &MemberPatch { role: Some("owner".into()), quota: None })).await.unwrap_err();
+    let e = within(
+        Duration::from_secs(10),
+        "update_member",
+        c.update_member(&target, &MemberPatch { role: Some("owner".into()), quota: None }),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
-    assert!(started.elapsed() < Duration::from_secs(2), "a change is tried once: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "a change is tried once: {:?}",
+        started.elapsed()
+    );
     assert_eq!(p.requests.load(Ordering::SeqCst), 4);
 }
 
@@ -396,10 +513,14 @@ async fn given_a_body_cut_off_before_its_content_length_when_calling_then_trunca
 #[tokio::test]
 async fn given_a_raw_server_that_closes_early_when_calling_then_truncated() {
     // Announces 1000 bytes, sends 40, closes.
-    let mut bytes = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n".to_vec();
+    let mut bytes =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n"
+            .to_vec();
     bytes.extend_from_slice(br#"{"account": {"id": "acc_1", "name": "Nor"#);
     let s = canned(Answer { bytes: Arc::new(bytes), close: true, paced: false }).await;
-    let e = within(Duration::from_secs(5), "me", client_of(&s.url, test_http_config()).me()).await.unwrap_err();
+    let e = within(Duration::from_secs(5), "me", client_of(&s.url, test_http_config()).me())
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Truncated { .. }), "{e:?}");
     check(&e, ErrorCode::BadResponse, "Retry", &[KEY]);
     assert!(s.last_head().contains(&format!("Bearer {KEY}")), "the key was really sent");
@@ -407,9 +528,19 @@ async fn given_a_raw_server_that_closes_early_when_calling_then_truncated() {
 
 #[tokio::test]
 async fn given_an_html_page_with_200_when_calling_then_not_json() {
-    let s = canned(answer("200 OK", "text/html; charset=utf-8", b"<!doctype html><title>Welcome to nginx!</title>")).await;
-    let e = within(Duration::from_secs(5), "me", client_of(&s.url, test_http_config()).me()).await.unwrap_err();
-    assert!(matches!(&e, Error::NotJson { status: 200, content_type, .. } if content_type == "text/html"), "{e:?}");
+    let s = canned(answer(
+        "200 OK",
+        "text/html; charset=utf-8",
+        b"<!doctype html><title>Welcome to nginx!</title>",
+    ))
+    .await;
+    let e = within(Duration::from_secs(5), "me", client_of(&s.url, test_http_config()).me())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::NotJson { status: 200, content_type, .. } if content_type == "text/html"),
+        "{e:?}"
+    );
     check(&e, ErrorCode::BadResponse, "Is this the right server address?", &[KEY]);
     assert_eq!(s.requests.load(Ordering::SeqCst), 1, "a wrong server is not retried");
 
@@ -441,27 +572,45 @@ async fn wait_cut_off(s: &Canned) {
 }
 
 #[tokio::test]
-async fn given_a_10_mb_body_with_its_content_length_when_calling_then_too_large_before_reading_it() {
+async fn given_a_10_mb_body_with_its_content_length_when_calling_then_too_large_before_reading_it()
+{
     let mut a = answer("200 OK", "application/json", &json_body_of(TEN_MB));
     a.paced = true;
     let s = canned(a).await;
     let cap = HttpConfig::default().max_body_bytes;
     let started = Instant::now();
-    let e = within(Duration::from_secs(5), "members", client_of(&s.url, test_http_config()).members(&Default::default(), None, None)).await.unwrap_err();
+    let e = within(
+        Duration::from_secs(5),
+        "members",
+        client_of(&s.url, test_http_config()).members(&Default::default(), None, None),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, Error::TooLarge { limit_bytes, .. } if limit_bytes == cap), "{e:?}");
     check(&e, ErrorCode::BadResponse, "Is this the right server address?", &[KEY]);
-    assert!(started.elapsed() < Duration::from_secs(2), "refused on the header: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "refused on the header: {:?}",
+        started.elapsed()
+    );
     wait_cut_off(&s).await;
     assert!(s.cut_off.load(Ordering::SeqCst), "the client hung up instead of draining the body");
-    assert!(s.written.load(Ordering::SeqCst) < TEN_MB, "written {}", s.written.load(Ordering::SeqCst));
+    assert!(
+        s.written.load(Ordering::SeqCst) < TEN_MB,
+        "written {}",
+        s.written.load(Ordering::SeqCst)
+    );
     assert_eq!(s.requests.load(Ordering::SeqCst), 1, "not retried");
 }
 
 #[tokio::test]
-async fn given_a_10_mb_chunked_body_without_a_length_when_calling_then_too_large_after_reading_only_up_to_the_cap() {
+async fn given_a_10_mb_chunked_body_without_a_length_when_calling_then_too_large_after_reading_only_up_to_the_cap()
+ {
     // Chunked: the size is unknown until it arrives, so only the streaming cap can stop it.
     let body = json_body_of(TEN_MB);
-    let mut bytes = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+    let mut bytes =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+            .to_vec();
     for piece in body.chunks(16 * 1024) {
         bytes.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
         bytes.extend_from_slice(piece);
@@ -472,31 +621,47 @@ async fn given_a_10_mb_chunked_body_without_a_length_when_calling_then_too_large
     let cap = 256 * 1024;
     let config = HttpConfig { max_body_bytes: cap, ..test_http_config() };
 
-    let e = within(Duration::from_secs(5), "members", client_of(&s.url, config).members(&Default::default(), None, None)).await.unwrap_err();
+    let e = within(
+        Duration::from_secs(5),
+        "members",
+        client_of(&s.url, config).members(&Default::default(), None, None),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, Error::TooLarge { limit_bytes, .. } if limit_bytes == cap), "{e:?}");
     check(&e, ErrorCode::BadResponse, "larger than 262144 bytes", &[KEY]);
     wait_cut_off(&s).await;
     let written = s.written.load(Ordering::SeqCst);
     assert!(s.cut_off.load(Ordering::SeqCst), "the client stopped reading at the cap and hung up");
-    assert!(written < TEN_MB / 2, "the server got rid of only {written} bytes: the client did not read it all");
+    assert!(
+        written < TEN_MB / 2,
+        "the server got rid of only {written} bytes: the client did not read it all"
+    );
 }
 
 #[tokio::test]
 async fn given_malformed_or_misshapen_json_when_calling_then_unexpected_shape() {
     let s = canned(answer("200 OK", "application/json", br#"{"account": oops, "user": }"#)).await;
-    let e = within(Duration::from_secs(5), "me", client_of(&s.url, test_http_config()).me()).await.unwrap_err();
+    let e = within(Duration::from_secs(5), "me", client_of(&s.url, test_http_config()).me())
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::UnexpectedShape { .. }), "{e:?}");
     check(&e, ErrorCode::BadResponse, "The server may run a different API version", &[KEY]);
 
-    let s = canned(answer("200 OK", "application/json; charset=utf-8", br#"{"hello": "world"}"#)).await;
+    let s =
+        canned(answer("200 OK", "application/json; charset=utf-8", br#"{"hello": "world"}"#)).await;
     let e = client_of(&s.url, test_http_config()).me().await.unwrap_err();
-    assert!(matches!(&e, Error::UnexpectedShape { detail, .. } if detail.contains("missing field")), "{e:?}");
+    assert!(
+        matches!(&e, Error::UnexpectedShape { detail, .. } if detail.contains("missing field")),
+        "{e:?}"
+    );
     check(&e, ErrorCode::BadResponse, "different API version", &[KEY]);
     assert_eq!(s.requests.load(Ordering::SeqCst), 1, "not retried");
 }
 
 #[tokio::test]
-async fn given_a_502_html_page_from_a_proxy_when_calling_then_server_error_after_retrying_reads_only() {
+async fn given_a_502_html_page_from_a_proxy_when_calling_then_server_error_after_retrying_reads_only()
+ {
     let page = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
     let s = canned(answer("502 Bad Gateway", "text/html", page)).await;
     let c = client_of(&s.url, test_http_config());
@@ -509,7 +674,8 @@ async fn given_a_502_html_page_from_a_proxy_when_calling_then_server_error_after
     let e = c.revoke_invite("inv_1").await.unwrap_err();
     assert!(matches!(e, Error::Server { status: 502, .. }), "{e:?}");
     assert_eq!(s.requests.load(Ordering::SeqCst), 4, "a change is not");
-    let e = c.create_invite(&new_invite("x@example.com"), &IdempotencyKey::new()).await.unwrap_err();
+    let e =
+        c.create_invite(&new_invite("x@example.com"), &IdempotencyKey::new()).await.unwrap_err();
     assert!(matches!(e, Error::Server { status: 502, .. }), "{e:?}");
     assert_eq!(s.requests.load(Ordering::SeqCst), 7, "an idempotent create is retried");
 }
@@ -521,7 +687,12 @@ async fn given_a_refused_connection_when_calling_then_unreachable() {
     let started = Instant::now();
     let e = within(Duration::from_secs(5), "me", c.me()).await.unwrap_err();
     assert!(matches!(e, Error::Unreachable { .. }), "{e:?}");
-    check(&e, ErrorCode::Unreachable, "Check that the server is running and the address is right", &[KEY]);
+    check(
+        &e,
+        ErrorCode::Unreachable,
+        "Check that the server is running and the address is right",
+        &[KEY],
+    );
     assert!(e.to_string().to_lowercase().contains("refused"), "says why: {e}");
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
 }
@@ -543,7 +714,10 @@ async fn given_a_server_that_accepts_but_never_answers_when_calling_then_timeout
     check(&e, ErrorCode::Unreachable, "Retry", &[KEY]);
 
     // The event stream has no total timeout, but it does not wait forever for an answer.
-    let c = client_of(&url, HttpConfig { stream_idle_timeout: Duration::from_millis(500), ..test_http_config() });
+    let c = client_of(
+        &url,
+        HttpConfig { stream_idle_timeout: Duration::from_millis(500), ..test_http_config() },
+    );
     let e = within(Duration::from_secs(5), "events", c.events(None)).await.map(|_| ()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unreachable, "{e:?}");
     assert_no_secret(&e, &[KEY]);
@@ -553,10 +727,15 @@ async fn given_a_server_that_accepts_but_never_answers_when_calling_then_timeout
 #[tokio::test]
 async fn given_a_body_that_stalls_halfway_when_calling_then_timeout_naming_the_real_limit() {
     // Headers and the start of the body arrive at once; the rest never does.
-    let mut bytes = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n".to_vec();
+    let mut bytes =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n"
+            .to_vec();
     bytes.extend_from_slice(br#"{"account":"#);
     let s = canned(Answer { bytes: Arc::new(bytes), close: false, paced: false }).await;
-    let c = client_of(&s.url, HttpConfig { attempts: 1, request_timeout: Duration::from_secs(1), ..test_http_config() });
+    let c = client_of(
+        &s.url,
+        HttpConfig { attempts: 1, request_timeout: Duration::from_secs(1), ..test_http_config() },
+    );
     let started = Instant::now();
     let e = within(Duration::from_secs(5), "me", c.me()).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
@@ -565,11 +744,19 @@ async fn given_a_body_that_stalls_halfway_when_calling_then_timeout_naming_the_r
 }
 
 #[tokio::test]
-async fn given_a_server_that_repeats_its_page_cursor_when_collecting_all_members_then_unexpected_shape_not_an_endless_loop() {
-    let s = canned(answer("200 OK", "application/json", br#"{"data": [], "next_cursor": "c1-again"}"#)).await;
+async fn given_a_server_that_repeats_its_page_cursor_when_collecting_all_members_then_unexpected_shape_not_an_endless_loop()
+ {
+    let s =
+        canned(answer("200 OK", "application/json", br#"{"data": [], "next_cursor": "c1-again"}"#))
+            .await;
     let c = client_of(&s.url, test_http_config());
-    let e = within(Duration::from_secs(5), "all_members", c.all_members(&Default::default())).await.unwrap_err();
-    assert!(matches!(&e, Error::UnexpectedShape { detail, .. } if detail.contains("same page cursor")), "{e:?}");
+    let e = within(Duration::from_secs(5), "all_members", c.all_members(&Default::default()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::UnexpectedShape { detail, .. } if detail.contains("same page cursor")),
+        "{e:?}"
+    );
     check(&e, ErrorCode::BadResponse, "different API version", &[KEY]);
     assert_eq!(s.requests.load(Ordering::SeqCst), 2);
 }
@@ -577,11 +764,21 @@ async fn given_a_server_that_repeats_its_page_cursor_when_collecting_all_members
 #[tokio::test]
 async fn given_a_redirect_when_calling_then_it_is_not_followed_and_not_json() {
     // Following it would send the key wherever the redirect points.
-    let mut a = answer("301 Moved Permanently", "text/html", b"<a href=\"https://elsewhere.example/v1/me\">moved</a>");
-    let text = String::from_utf8(a.bytes.to_vec()).unwrap().replacen("\r\n", "\r\nlocation: http://127.0.0.1:9/v1/me\r\n", 1);
+    let mut a = answer(
+        "301 Moved Permanently",
+        "text/html",
+        b"<a href=\"https://elsewhere.example/v1/me\">moved</a>",
+    );
+    let text = String::from_utf8(a.bytes.to_vec()).unwrap().replacen(
+        "\r\n",
+        "\r\nlocation: http://127.0.0.1:9/v1/me\r\n",
+        1,
+    );
     a.bytes = Arc::new(text.into_bytes());
     let s = canned(a).await;
-    let e = within(Duration::from_secs(5), "me", client_of(&s.url, test_http_config()).me()).await.unwrap_err();
+    let e = within(Duration::from_secs(5), "me", client_of(&s.url, test_http_config()).me())
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::NotJson { status: 301, .. }), "{e:?}");
     check(&e, ErrorCode::BadResponse, "Is this the right server address?", &[KEY]);
     assert_eq!(s.requests.load(Ordering::SeqCst), 1);
@@ -602,7 +799,8 @@ fn problem_answer(status: &str, code: S, detail: &str) -> (Problem, Answer) {
 }
 
 #[tokio::test]
-async fn given_problem_answers_core_cannot_provoke_from_the_real_server_when_calling_then_each_maps_to_its_code_and_keeps_the_servers() {
+async fn given_problem_answers_core_cannot_provoke_from_the_real_server_when_calling_then_each_maps_to_its_code_and_keeps_the_servers()
+ {
     // The reference server answers these only to broken requests, bodies or routes that
     // TeamClient never sends; a proxy in front of it, or another server, may still say them.
     let cases = [
@@ -615,7 +813,9 @@ async fn given_problem_answers_core_cannot_provoke_from_the_real_server_when_cal
         let detail = format!("The server says {}: do what it says.", server_code.as_str());
         let (problem, a) = problem_answer(status, server_code, &detail);
         let s = canned(a).await;
-        let e = within(Duration::from_secs(5), status, client_of(&s.url, test_http_config()).me()).await.unwrap_err();
+        let e = within(Duration::from_secs(5), status, client_of(&s.url, test_http_config()).me())
+            .await
+            .unwrap_err();
         assert!(matches!(&e, Error::Api { problem: p, .. } if *p == problem), "{status}: {e:?}");
         assert_eq!(e.code(), code, "{status}");
         assert_eq!(e.server_code(), Some(server_code), "{status}");
@@ -629,7 +829,8 @@ async fn given_problem_answers_core_cannot_provoke_from_the_real_server_when_cal
 }
 
 #[tokio::test]
-async fn given_the_calls_without_a_key_when_answered_or_failing_then_no_key_is_sent_and_only_the_health_read_is_retried() {
+async fn given_the_calls_without_a_key_when_answered_or_failing_then_no_key_is_sent_and_only_the_health_read_is_retried()
+ {
     let http = roster_core::Http::new(test_http_config()).unwrap();
     let s = canned(answer("200 OK", "application/json", br#"{"status": "ok"}"#)).await;
     assert_eq!(TeamClient::health(&http, &s.url).await.unwrap().status, HealthStatus::Ok);
@@ -637,20 +838,36 @@ async fn given_the_calls_without_a_key_when_answered_or_failing_then_no_key_is_s
     assert!(head.starts_with("get /healthz ") && !head.contains("authorization"), "{head}");
 
     let s = canned(answer("502 Bad Gateway", "text/html", b"<h1>502 Bad Gateway</h1>")).await;
-    let e = within(Duration::from_secs(5), "health", TeamClient::health(&http, &s.url)).await.unwrap_err();
+    let e = within(Duration::from_secs(5), "health", TeamClient::health(&http, &s.url))
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Server { status: 502, .. }), "{e:?}");
     assert_eq!(s.requests.load(Ordering::SeqCst), 3, "a read is retried");
     let token = "a-confirmation-token-from-the-mail";
-    let e = within(Duration::from_secs(5), "confirm", TeamClient::confirm_owner_promotion(&http, &s.url, token)).await.unwrap_err();
+    let e = within(
+        Duration::from_secs(5),
+        "confirm",
+        TeamClient::confirm_owner_promotion(&http, &s.url, token),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, Error::Server { status: 502, .. }), "{e:?}");
     assert_no_secret(&e, &[token]);
-    assert_eq!(s.requests.load(Ordering::SeqCst), 4, "a confirmation is sent once: a repeat would be refused although the first took effect");
+    assert_eq!(
+        s.requests.load(Ordering::SeqCst),
+        4,
+        "a confirmation is sent once: a repeat would be refused although the first took effect"
+    );
     let head = s.last_head().to_ascii_lowercase();
-    assert!(head.starts_with("post /v1/owner-promotions/confirm ") && !head.contains("authorization"), "{head}");
+    assert!(
+        head.starts_with("post /v1/owner-promotions/confirm ") && !head.contains("authorization"),
+        "{head}"
+    );
 }
 
 #[tokio::test]
-async fn given_a_failing_server_when_joining_then_the_attempts_of_one_call_share_one_idempotency_key_and_a_new_call_makes_another() {
+async fn given_a_failing_server_when_joining_then_the_attempts_of_one_call_share_one_idempotency_key_and_a_new_call_makes_another()
+ {
     let http = roster_core::Http::new(test_http_config()).unwrap();
     let s = canned(answer("502 Bad Gateway", "text/html", b"<h1>502 Bad Gateway</h1>")).await;
     let req = JoinRequest {
@@ -660,9 +877,15 @@ async fn given_a_failing_server_when_joining_then_the_attempts_of_one_call_share
         password: "the invitee's password".into(),
         name: None,
     };
-    let key_of = |head: &str| head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("idempotency-key:").map(|v| v.trim().to_string()));
+    let key_of = |head: &str| {
+        head.lines().find_map(|l| {
+            l.to_ascii_lowercase().strip_prefix("idempotency-key:").map(|v| v.trim().to_string())
+        })
+    };
 
-    let e = within(Duration::from_secs(5), "join", TeamClient::join(&http, &s.url, &req)).await.unwrap_err();
+    let e = within(Duration::from_secs(5), "join", TeamClient::join(&http, &s.url, &req))
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Server { status: 502, .. }), "{e:?}");
     assert_no_secret(&e, &[&req.password, &req.token]);
     let heads = s.heads.lock().unwrap().clone();
@@ -671,12 +894,21 @@ async fn given_a_failing_server_when_joining_then_the_attempts_of_one_call_share
         let head = head.to_ascii_lowercase();
         assert!(head.starts_with("post /v1/join ") && !head.contains("authorization"), "{head}");
     }
-    let keys: Vec<String> = heads.iter().map(|h| key_of(h).expect("every attempt carries an Idempotency-Key")).collect();
+    let keys: Vec<String> = heads
+        .iter()
+        .map(|h| key_of(h).expect("every attempt carries an Idempotency-Key"))
+        .collect();
     assert!(keys.iter().all(|k| *k == keys[0]), "one key for every attempt of the call: {keys:?}");
 
-    within(Duration::from_secs(5), "join again", TeamClient::join(&http, &s.url, &req)).await.unwrap_err();
+    within(Duration::from_secs(5), "join again", TeamClient::join(&http, &s.url, &req))
+        .await
+        .unwrap_err();
     assert_eq!(s.requests.load(Ordering::SeqCst), 6);
-    assert_ne!(key_of(&s.last_head()).unwrap(), keys[0], "another call is another join, with its own key");
+    assert_ne!(
+        key_of(&s.last_head()).unwrap(),
+        keys[0],
+        "another call is another join, with its own key"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -690,16 +922,22 @@ fn sse_answer(events: &str) -> Answer {
 const AUDIT_EVENT: &str = r#"{"id":"evt_7","action":"invite_created","actor":null,"target":{"kind":"invite","id":"inv_1","email":"a@example.com"},"details":{"role":"member"},"created_at":"2025-01-01T00:00:00Z"}"#;
 
 #[tokio::test]
-async fn given_an_event_stream_that_closes_when_reading_it_then_the_events_then_unreachable_then_the_end() {
+async fn given_an_event_stream_that_closes_when_reading_it_then_the_events_then_unreachable_then_the_end()
+ {
     let s = canned(sse_answer(&format!(":keep-alive\n\nevent: other\ndata: {{}}\n\nid: evt_7\nevent: audit\ndata: {AUDIT_EVENT}\n\n"))).await;
     let c = client_of(&s.url, test_http_config());
-    let mut events = Box::pin(within(Duration::from_secs(5), "events", c.events(None)).await.unwrap());
-    let first = within(Duration::from_secs(5), "first event", events.next()).await.unwrap().unwrap();
+    let mut events =
+        Box::pin(within(Duration::from_secs(5), "events", c.events(None)).await.unwrap());
+    let first =
+        within(Duration::from_secs(5), "first event", events.next()).await.unwrap().unwrap();
     assert_eq!(first.id, "evt_7");
     assert_eq!(first.action, AuditAction::InviteCreated);
     let closed = within(Duration::from_secs(5), "end", events.next()).await.unwrap().unwrap_err();
     check(&closed, ErrorCode::Unreachable, "Check that the server is running", &[KEY]);
-    assert!(within(Duration::from_secs(5), "none", events.next()).await.is_none(), "the stream ends after its error");
+    assert!(
+        within(Duration::from_secs(5), "none", events.next()).await.is_none(),
+        "the stream ends after its error"
+    );
 }
 
 #[tokio::test]
@@ -707,19 +945,26 @@ async fn given_an_event_stream_that_goes_silent_when_reading_it_then_a_timeout_e
     let mut a = sse_answer(&format!("event: audit\ndata: {AUDIT_EVENT}\n\n"));
     a.close = false;
     let s = canned(a).await;
-    let c = client_of(&s.url, HttpConfig { stream_idle_timeout: Duration::from_millis(500), ..test_http_config() });
+    let c = client_of(
+        &s.url,
+        HttpConfig { stream_idle_timeout: Duration::from_millis(500), ..test_http_config() },
+    );
     let mut events = Box::pin(c.events(None).await.unwrap());
     within(Duration::from_secs(5), "first event", events.next()).await.unwrap().unwrap();
     let started = Instant::now();
     let silent = within(Duration::from_secs(5), "idle", events.next()).await.unwrap().unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
-    assert!(matches!(silent, Error::Timeout { .. }), "an idle stream is a timeout (reconnect), not a bad server: {silent:?}");
+    assert!(
+        matches!(silent, Error::Timeout { .. }),
+        "an idle stream is a timeout (reconnect), not a bad server: {silent:?}"
+    );
     check(&silent, ErrorCode::Unreachable, "Retry", &[KEY]);
 }
 
 #[tokio::test]
 async fn given_an_html_page_where_the_event_stream_should_be_when_subscribing_then_not_json() {
-    let s = canned(answer("200 OK", "text/html", b"<html>Please sign in to the Wi-Fi</html>")).await;
+    let s =
+        canned(answer("200 OK", "text/html", b"<html>Please sign in to the Wi-Fi</html>")).await;
     let c = client_of(&s.url, test_http_config());
     let e = within(Duration::from_secs(5), "events", c.events(None)).await.map(|_| ()).unwrap_err();
     assert!(matches!(e, Error::NotJson { status: 200, .. }), "{e:?}");

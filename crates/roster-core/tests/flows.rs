@@ -9,10 +9,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use roster_core::api::{Delivery, ErrorCode as ServerCode, InviteStatus, JoinMode, JoinRequest, NewInvite};
+use roster_core::api::{
+    Delivery, ErrorCode as ServerCode, InviteStatus, JoinMode, JoinRequest, NewInvite,
+};
+use roster_core::bulk::{self, BulkOptions, RowOutcome};
 use roster_core::client::InviteQuery;
-use roster_core::flows::{self, BulkOptions, CopyOutcome, CopyTo, RowOutcome};
-use roster_core::{ApiKey, Clipboard, CopyOptions, ErrorCode, Http, HttpConfig, IdempotencyKey, TeamClient};
+use roster_core::flows::{self, CopyOutcome, CopyTo};
+use roster_core::{
+    ApiKey, Clipboard, CopyOptions, ErrorCode, Http, HttpConfig, IdempotencyKey, TeamClient,
+};
 use roster_server::seed::SeededAccount;
 use roster_server::{Config, Db, Limits, RunningServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -76,7 +81,10 @@ fn to_clipboard() -> CopyTo<'static> {
 
 /// What another process gets when it pastes.
 fn paste() -> Option<String> {
-    let out = Command::new("timeout").args(["5", "xclip", "-o", "-selection", "clipboard"]).output().expect("xclip must be installed");
+    let out = Command::new("timeout")
+        .args(["5", "xclip", "-o", "-selection", "clipboard"])
+        .output()
+        .expect("xclip must be installed");
     out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
 }
 
@@ -90,21 +98,32 @@ async fn invites_for(client: &TeamClient, email: &str) -> Vec<roster_core::api::
 }
 
 #[tokio::test]
-async fn given_a_new_invite_when_created_then_the_clipboard_holds_exactly_its_link_which_opens_the_join_page() {
+async fn given_a_new_invite_when_created_then_the_clipboard_holds_exactly_its_link_which_opens_the_join_page()
+ {
     if !session() {
         return;
     }
     let _g = serial().await;
     let t = TestServer::start().await;
     let client = t.owner("owner-member-link");
-    let created = flows::create_invite(&client, &new_invite("zoe@northwind.example", "member"), &IdempotencyKey::new(), &to_clipboard()).await.unwrap();
+    let created = flows::create_invite(
+        &client,
+        &new_invite("zoe@northwind.example", "member"),
+        &IdempotencyKey::new(),
+        &to_clipboard(),
+    )
+    .await
+    .unwrap();
 
     assert_eq!(created.copy, CopyOutcome::Copied);
     let link = created.link().unwrap().to_string();
     assert_eq!(paste().as_deref(), Some(link.as_str()));
     assert_eq!(created.emailed_to, None);
     let now = chrono::Local::now();
-    assert_eq!(created.summary(&now), format!("Link copied · expires {}", flows::expiry_date(created.invite.expires_at, &now)));
+    assert_eq!(
+        created.summary(&now),
+        format!("Link copied · expires {}", flows::expiry_date(created.invite.expires_at, &now))
+    );
     assert_eq!(flows::expiry_relative(created.invite.expires_at, &now), "in 14 days");
 
     let page = reqwest::get(&link).await.unwrap();
@@ -114,12 +133,20 @@ async fn given_a_new_invite_when_created_then_the_clipboard_holds_exactly_its_li
 }
 
 #[tokio::test]
-async fn given_email_delivery_when_created_then_the_link_is_still_copied_and_the_summary_says_emailed() {
+async fn given_email_delivery_when_created_then_the_link_is_still_copied_and_the_summary_says_emailed()
+ {
     let _g = serial().await;
     let t = TestServer::start().await;
     let client = t.owner("four-roles-7day");
     let copy = if session() { to_clipboard() } else { CopyTo::Nowhere };
-    let created = flows::create_invite(&client, &new_invite("yuki@atlas.example", "viewer"), &IdempotencyKey::new(), &copy).await.unwrap();
+    let created = flows::create_invite(
+        &client,
+        &new_invite("yuki@atlas.example", "viewer"),
+        &IdempotencyKey::new(),
+        &copy,
+    )
+    .await
+    .unwrap();
     assert_eq!(created.invite.delivery, Delivery::Email);
     assert_eq!(created.emailed_to.as_deref(), Some("yuki@atlas.example"));
     let link = created.link().expect("managers get the link with e-mail delivery too");
@@ -127,19 +154,33 @@ async fn given_email_delivery_when_created_then_the_link_is_still_copied_and_the
     if session() {
         assert_eq!(created.copy, CopyOutcome::Copied);
         assert_eq!(paste().as_deref(), Some(link));
-        assert!(summary.starts_with("Invite e-mailed to yuki@atlas.example · link copied · expires "), "{summary}");
+        assert!(
+            summary.starts_with("Invite e-mailed to yuki@atlas.example · link copied · expires "),
+            "{summary}"
+        );
     } else {
         assert_eq!(created.copy, CopyOutcome::NotRequested);
-        assert!(summary.starts_with("Invite e-mailed to yuki@atlas.example · expires "), "{summary}");
+        assert!(
+            summary.starts_with("Invite e-mailed to yuki@atlas.example · expires "),
+            "{summary}"
+        );
     }
 }
 
 #[tokio::test]
-async fn given_a_pending_invite_when_recopied_then_its_link_is_copied_and_once_revoked_a_clear_error() {
+async fn given_a_pending_invite_when_recopied_then_its_link_is_copied_and_once_revoked_a_clear_error()
+ {
     let _g = serial().await;
     let t = TestServer::start().await;
     let client = t.owner("owner-member-link");
-    let created = flows::create_invite(&client, &new_invite("rev@northwind.example", "member"), &IdempotencyKey::new(), &CopyTo::Nowhere).await.unwrap();
+    let created = flows::create_invite(
+        &client,
+        &new_invite("rev@northwind.example", "member"),
+        &IdempotencyKey::new(),
+        &CopyTo::Nowhere,
+    )
+    .await
+    .unwrap();
     let id = created.invite.id.clone();
     let link = created.link().unwrap().to_string();
 
@@ -164,7 +205,11 @@ async fn given_a_pending_invite_when_recopied_then_its_link_is_copied_and_once_r
     assert!(msg.contains("rev@northwind.example was revoked on "), "{msg}");
     assert!(msg.contains("Create a new invite"), "{msg}");
     if session() {
-        assert_eq!(paste().as_deref(), Some(sentinel.as_str()), "a refused re-copy must leave the clipboard alone");
+        assert_eq!(
+            paste().as_deref(),
+            Some(sentinel.as_str()),
+            "a refused re-copy must leave the clipboard alone"
+        );
     }
     // The revoked link really is dead on the server.
     assert_eq!(reqwest::get(&link).await.unwrap().status(), 410);
@@ -174,7 +219,14 @@ async fn given_a_pending_invite_when_recopied_then_its_link_is_copied_and_once_r
 async fn given_accepted_or_expired_invites_when_recopied_then_the_error_says_which() {
     let t = TestServer::start().await;
     let client = t.owner("owner-member-link");
-    let accepted = flows::create_invite(&client, &new_invite("acc@northwind.example", "member"), &IdempotencyKey::new(), &CopyTo::Nowhere).await.unwrap();
+    let accepted = flows::create_invite(
+        &client,
+        &new_invite("acc@northwind.example", "member"),
+        &IdempotencyKey::new(),
+        &CopyTo::Nowhere,
+    )
+    .await
+    .unwrap();
     let token = accepted.link().unwrap().rsplit('/').next().unwrap().to_string();
     TeamClient::join(
         &t.http,
@@ -193,7 +245,14 @@ async fn given_accepted_or_expired_invites_when_recopied_then_the_error_says_whi
     assert_eq!(e.code(), ErrorCode::Conflict);
     assert!(e.to_string().contains("was already accepted by Acc Epted"), "{e}");
 
-    let expiring = flows::create_invite(&client, &new_invite("exp@northwind.example", "member"), &IdempotencyKey::new(), &CopyTo::Nowhere).await.unwrap();
+    let expiring = flows::create_invite(
+        &client,
+        &new_invite("exp@northwind.example", "member"),
+        &IdempotencyKey::new(),
+        &CopyTo::Nowhere,
+    )
+    .await
+    .unwrap();
     t.server.clock.advance(chrono::Duration::days(15));
     let e = flows::recopy_link(&client, &expiring.invite.id, &CopyTo::Nowhere).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Conflict);
@@ -205,7 +264,14 @@ async fn given_accepted_or_expired_invites_when_recopied_then_the_error_says_whi
 async fn given_a_role_that_cannot_see_links_when_recopying_then_no_permission() {
     let t = TestServer::start().await;
     let owner = t.owner("owner-member-link");
-    let created = flows::create_invite(&owner, &new_invite("pat@northwind.example", "member"), &IdempotencyKey::new(), &CopyTo::Nowhere).await.unwrap();
+    let created = flows::create_invite(
+        &owner,
+        &new_invite("pat@northwind.example", "member"),
+        &IdempotencyKey::new(),
+        &CopyTo::Nowhere,
+    )
+    .await
+    .unwrap();
     let member = t.with_role("owner-member-link", "member");
     let e = flows::recopy_link(&member, &created.invite.id, &CopyTo::Nowhere).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::NoPermission);
@@ -219,17 +285,24 @@ async fn given_a_pending_invite_when_copied_as_message_then_the_clipboard_holds_
     let client = t.owner("six-roles-2fa");
     let mut new = new_invite("msg@bluefin.example", "billing_viewer");
     new.require_secure_sign_in = true;
-    let created = flows::create_invite(&client, &new, &IdempotencyKey::new(), &CopyTo::Nowhere).await.unwrap();
+    let created = flows::create_invite(&client, &new, &IdempotencyKey::new(), &CopyTo::Nowhere)
+        .await
+        .unwrap();
     let me = client.me().await.unwrap();
     let copy = if session() { to_clipboard() } else { CopyTo::Nowhere };
-    let message = flows::copy_invite_message(&client, &created.invite.id, &me, &copy).await.unwrap();
+    let message =
+        flows::copy_invite_message(&client, &created.invite.id, &me, &copy).await.unwrap();
     let link = created.link().unwrap();
     assert!(
         message.text.starts_with(&format!("You're invited to join Bluefin Analytics as Billing viewer on Roster: {link} (link expires ")),
         "{}",
         message.text
     );
-    assert!(message.text.ends_with(", in 14 days). Two-step sign-in is required"), "{}", message.text);
+    assert!(
+        message.text.ends_with(", in 14 days). Two-step sign-in is required"),
+        "{}",
+        message.text
+    );
     if session() {
         assert_eq!(message.copy, CopyOutcome::Copied);
         assert_eq!(paste().as_deref(), Some(message.text.as_str()));
@@ -238,12 +311,17 @@ async fn given_a_pending_invite_when_copied_as_message_then_the_clipboard_holds_
 
 /// Harbor Health (admin-member-idp) has 10 seats; the demo uses 7 (5 members, 2 pending).
 #[tokio::test]
-async fn given_a_csv_with_duplicates_bad_rows_and_too_few_seats_when_bulk_invited_then_each_row_matches_the_server() {
+async fn given_a_csv_with_duplicates_bad_rows_and_too_few_seats_when_bulk_invited_then_each_row_matches_the_server()
+ {
     let _g = serial().await;
     let t = TestServer::start().await;
     let client = t.owner("admin-member-idp");
     let me = client.me().await.unwrap();
-    assert_eq!((me.seats.used, me.seats.limit), (7, Some(10)), "the demo seed changed; adjust this test");
+    assert_eq!(
+        (me.seats.used, me.seats.limit),
+        (7, Some(10)),
+        "the demo seed changed; adjust this test"
+    );
     let before = client.all_invites(&InviteQuery::default()).await.unwrap();
 
     let csv = "email,role
@@ -262,9 +340,9 @@ new6@harbor.example,member
 new1@harbor.example
 new7@harbor.example
 ";
-    let plan = flows::plan_bulk(csv, &me.policy, None);
+    let plan = bulk::plan_bulk(csv, &me.policy, None);
     let copy = if session() { to_clipboard() } else { CopyTo::Nowhere };
-    let report = flows::bulk_invite(&client, &plan, &BulkOptions::default(), &copy).await;
+    let report = bulk::bulk_invite(&client, &plan, &BulkOptions::default(), &copy).await;
 
     let got: Vec<(usize, &str, String)> = report
         .rows
@@ -273,7 +351,9 @@ new7@harbor.example
             let what = match &r.outcome {
                 RowOutcome::Created { .. } => "created".to_string(),
                 RowOutcome::Duplicate { first_line } => format!("duplicate of {first_line}"),
-                RowOutcome::Refused { server_code, .. } => format!("refused {}", server_code.map(|c| c.as_str()).unwrap_or("-")),
+                RowOutcome::Refused { server_code, .. } => {
+                    format!("refused {}", server_code.map(|c| c.as_str()).unwrap_or("-"))
+                }
                 RowOutcome::NotAttempted { reason } => format!("not attempted: {reason}"),
             };
             (r.line, r.email.as_str(), what)
@@ -300,7 +380,10 @@ new7@harbor.example
     assert_eq!(report.rows[1].role, "administrator", "display names map to role ids");
     let stop = report.stopped.as_ref().unwrap();
     assert_eq!((stop.line, stop.code), (12, ErrorCode::SeatLimit));
-    assert_eq!(report.retry_input(), "new5@harbor.example,member\nnew6@harbor.example,member\nnew7@harbor.example,member\n");
+    assert_eq!(
+        report.retry_input(),
+        "new5@harbor.example,member\nnew6@harbor.example,member\nnew7@harbor.example,member\n"
+    );
     if let RowOutcome::Refused { message, .. } = &report.rows[8].outcome {
         assert!(message.contains("seats"), "{message}");
     }
@@ -309,7 +392,8 @@ new7@harbor.example
     let after = client.all_invites(&InviteQuery::default()).await.unwrap();
     assert_eq!(after.len(), before.len() + 3);
     for row in &report.rows {
-        let on_server: Vec<_> = after.iter().filter(|i| i.email.eq_ignore_ascii_case(&row.email)).collect();
+        let on_server: Vec<_> =
+            after.iter().filter(|i| i.email.eq_ignore_ascii_case(&row.email)).collect();
         match &row.outcome {
             RowOutcome::Created { invite } => {
                 assert_eq!(on_server.len(), 1, "{}", row.email);
@@ -320,7 +404,8 @@ new7@harbor.example
             }
             RowOutcome::Duplicate { .. } => assert_eq!(on_server.len(), 1, "{}", row.email),
             RowOutcome::Refused { .. } | RowOutcome::NotAttempted { .. } => {
-                let before_n = before.iter().filter(|i| i.email.eq_ignore_ascii_case(&row.email)).count();
+                let before_n =
+                    before.iter().filter(|i| i.email.eq_ignore_ascii_case(&row.email)).count();
                 assert_eq!(on_server.len(), before_n, "{}: nothing new on the server", row.email);
             }
         }
@@ -329,7 +414,10 @@ new7@harbor.example
 
     let links = report.links().join("\n");
     assert_eq!(report.links().len(), 3);
-    assert_eq!(report.summary().split(" · ").take(4).collect::<Vec<_>>(), ["3 invited", "2 duplicates skipped", "5 refused", "2 not attempted (seats full)"]);
+    assert_eq!(
+        report.summary().split(" · ").take(4).collect::<Vec<_>>(),
+        ["3 invited", "2 duplicates skipped", "5 refused", "2 not attempted (seats full)"]
+    );
     if session() {
         assert_eq!(report.copy, CopyOutcome::Copied);
         assert_eq!(paste().as_deref(), Some(links.as_str()));
@@ -338,14 +426,21 @@ new7@harbor.example
 }
 
 #[tokio::test]
-async fn given_a_refused_key_when_bulk_inviting_then_the_first_row_says_so_and_the_rest_are_not_attempted() {
+async fn given_a_refused_key_when_bulk_inviting_then_the_first_row_says_so_and_the_rest_are_not_attempted()
+ {
     let t = TestServer::start().await;
     let client = t.client_at(&t.server.url, "rst_this_key_does_not_exist_0000000000");
     let policy = roster_server::PRESETS[0].policy.clone();
-    let plan = flows::plan_bulk("a@x.example\nb@x.example\na@x.example", &policy, None);
-    let report = flows::bulk_invite(&client, &plan, &BulkOptions::default(), &CopyTo::Nowhere).await;
-    assert!(matches!(&report.rows[0].outcome, RowOutcome::Refused { code: ErrorCode::BadKey, .. }), "{:?}", report.rows[0]);
-    assert!(matches!(&report.rows[1].outcome, RowOutcome::NotAttempted { reason } if reason == "the API key was refused"));
+    let plan = bulk::plan_bulk("a@x.example\nb@x.example\na@x.example", &policy, None);
+    let report = bulk::bulk_invite(&client, &plan, &BulkOptions::default(), &CopyTo::Nowhere).await;
+    assert!(
+        matches!(&report.rows[0].outcome, RowOutcome::Refused { code: ErrorCode::BadKey, .. }),
+        "{:?}",
+        report.rows[0]
+    );
+    assert!(
+        matches!(&report.rows[1].outcome, RowOutcome::NotAttempted { reason } if reason == "the API key was refused")
+    );
     assert!(matches!(&report.rows[2].outcome, RowOutcome::Duplicate { first_line: 1 }));
     assert_eq!(report.copy, CopyOutcome::NotRequested);
 }
@@ -376,7 +471,13 @@ async fn losing_proxy(upstream: SocketAddr) -> LosingProxy {
     LosingProxy { url, create_keys, dropped }
 }
 
-async fn relay(client: TcpStream, upstream: SocketAddr, armed: Arc<AtomicBool>, keys: Arc<Mutex<Vec<String>>>, dropped: Arc<AtomicUsize>) {
+async fn relay(
+    client: TcpStream,
+    upstream: SocketAddr,
+    armed: Arc<AtomicBool>,
+    keys: Arc<Mutex<Vec<String>>>,
+    dropped: Arc<AtomicUsize>,
+) {
     let server = TcpStream::connect(upstream).await.unwrap();
     let (mut from_client, mut to_client) = client.into_split();
     let (mut from_server, mut to_server) = server.into_split();
@@ -394,7 +495,11 @@ async fn relay(client: TcpStream, upstream: SocketAddr, armed: Arc<AtomicBool>, 
             // after the previous answer.
             if chunk.starts_with(b"POST /v1/invites ") {
                 let head = String::from_utf8_lossy(chunk).to_lowercase();
-                let key = head.lines().find_map(|l| l.strip_prefix("idempotency-key:")).map(|k| k.trim().to_string()).unwrap_or_default();
+                let key = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("idempotency-key:"))
+                    .map(|k| k.trim().to_string())
+                    .unwrap_or_default();
                 keys.lock().unwrap().push(key);
                 if armed.swap(false, Ordering::SeqCst) {
                     swallow_next.store(true, Ordering::SeqCst);
@@ -432,25 +537,42 @@ async fn relay(client: TcpStream, upstream: SocketAddr, armed: Arc<AtomicBool>, 
 fn response_complete(bytes: &[u8]) -> bool {
     let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else { return false };
     let head = String::from_utf8_lossy(&bytes[..end]).to_lowercase();
-    let length: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
     bytes.len() >= end + 4 + length
 }
 
 #[tokio::test]
-async fn given_the_first_answer_is_lost_when_the_flow_retries_then_the_server_holds_exactly_one_invite() {
+async fn given_the_first_answer_is_lost_when_the_flow_retries_then_the_server_holds_exactly_one_invite()
+ {
     let t = TestServer::start().await;
     let proxy = losing_proxy(t.server.addr).await;
     let key = &t.account("owner-member-link").keys[0].key;
     let through_proxy = t.client_at(&proxy.url, key);
 
-    let created = flows::create_invite(&through_proxy, &new_invite("lost@northwind.example", "member"), &IdempotencyKey::new(), &CopyTo::Nowhere)
-        .await
-        .expect("the flow must succeed through its retry");
+    let created = flows::create_invite(
+        &through_proxy,
+        &new_invite("lost@northwind.example", "member"),
+        &IdempotencyKey::new(),
+        &CopyTo::Nowhere,
+    )
+    .await
+    .expect("the flow must succeed through its retry");
 
-    assert_eq!(proxy.dropped.load(Ordering::SeqCst), 1, "the proxy must have lost one committed answer");
+    assert_eq!(
+        proxy.dropped.load(Ordering::SeqCst),
+        1,
+        "the proxy must have lost one committed answer"
+    );
     let keys = proxy.create_keys.lock().unwrap().clone();
     assert_eq!(keys.len(), 2, "one lost attempt and one retry");
-    assert!(!keys[0].is_empty() && keys[0] == keys[1], "the retry must carry the same Idempotency-Key: {keys:?}");
+    assert!(
+        !keys[0].is_empty() && keys[0] == keys[1],
+        "the retry must carry the same Idempotency-Key: {keys:?}"
+    );
 
     let direct = t.owner("owner-member-link");
     let on_server = invites_for(&direct, "lost@northwind.example").await;

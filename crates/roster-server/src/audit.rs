@@ -8,16 +8,16 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
-use rusqlite::{Transaction, params};
 use roster_api::{AuditAction, AuditEvent, AuditTarget, AuditTargetKind, Member, Page, UserRef};
+use rusqlite::{Transaction, params};
 use serde::Deserialize;
 use tokio_stream::wrappers::BroadcastStream;
 
+use crate::AppState;
 use crate::auth::Caller;
 use crate::db::{self};
 use crate::error::{ApiError, Query};
-use crate::members::{check_limit, decode_cursor, like_pattern, page};
-use crate::AppState;
+use crate::paging::{check_limit, decode_cursor, like_pattern, page};
 
 pub struct Target {
     pub kind: AuditTargetKind,
@@ -62,9 +62,11 @@ pub fn record(
     )?;
     let id = tx.last_insert_rowid();
     let actor = match actor {
-        Some(uid) => Some(tx.query_row("SELECT public_id, email, name FROM users WHERE id = ?1", [uid], |r| {
-            Ok(UserRef { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? })
-        })?),
+        Some(uid) => Some(tx.query_row(
+            "SELECT public_id, email, name FROM users WHERE id = ?1",
+            [uid],
+            |r| Ok(UserRef { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? }),
+        )?),
         None => None,
     };
     let details = match details {
@@ -95,7 +97,11 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, AuditEvent)> {
         Some(aid) => Some(UserRef { id: aid, email: r.get(3)?, name: r.get(4)? }),
         None => None,
     };
-    let kind = if r.get::<_, String>(5)? == "invite" { AuditTargetKind::Invite } else { AuditTargetKind::Member };
+    let kind = if r.get::<_, String>(5)? == "invite" {
+        AuditTargetKind::Invite
+    } else {
+        AuditTargetKind::Member
+    };
     let details: String = r.get(8)?;
     Ok((
         id,
@@ -120,7 +126,11 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Query<ListQuery>) -> Result<axum::Json<Page<AuditEvent>>, ApiError> {
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<axum::Json<Page<AuditEvent>>, ApiError> {
     caller.require_manager()?;
     let limit = check_limit(query.limit)?;
     let before = decode_cursor(query.cursor.as_deref())?.unwrap_or(i64::MAX);
@@ -165,8 +175,12 @@ pub async fn events(
         Some(after) => {
             st.db
                 .read(move |tx| {
-                    let mut st = tx.prepare(&format!("{SELECT} WHERE a.account_id = ?1 AND a.id > ?2 ORDER BY a.id LIMIT 1000"))?;
-                    let rows = st.query_map(params![account_id, after], row)?.collect::<Result<Vec<_>, _>>()?;
+                    let mut st = tx.prepare(&format!(
+                        "{SELECT} WHERE a.account_id = ?1 AND a.id > ?2 ORDER BY a.id LIMIT 1000"
+                    ))?;
+                    let rows = st
+                        .query_map(params![account_id, after], row)?
+                        .collect::<Result<Vec<_>, _>>()?;
                     Ok(rows)
                 })
                 .await?
@@ -178,7 +192,8 @@ pub async fn events(
     let live = live.filter_map(move |msg| async move {
         match msg {
             Ok((acc, e)) if acc == account_id => {
-                let id: i64 = e.id.strip_prefix("evt_").and_then(|n| n.parse().ok()).unwrap_or(i64::MAX);
+                let id: i64 =
+                    e.id.strip_prefix("evt_").and_then(|n| n.parse().ok()).unwrap_or(i64::MAX);
                 (id > replayed_up_to).then_some(e)
             }
             // A subscriber that fell behind misses events; it can reconnect with Last-Event-ID.
@@ -188,11 +203,16 @@ pub async fn events(
     let mut stopping = st.stopping.clone();
     let stream = backlog
         .chain(live)
-        .map(|e| Ok(Event::default().id(e.id.clone()).event("audit").data(serde_json::to_string(&e).unwrap_or_default())))
+        .map(|e| {
+            Ok(Event::default()
+                .id(e.id.clone())
+                .event("audit")
+                .data(serde_json::to_string(&e).unwrap_or_default()))
+        })
         // End with the server: a client reconnects with Last-Event-ID and misses nothing.
         .take_until(async move {
             let _ = stopping.wait_for(|stop| *stop).await;
         });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keep-alive")))
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keep-alive")))
 }
-

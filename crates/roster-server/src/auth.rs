@@ -6,10 +6,10 @@ use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts};
 use roster_api::{Account, ErrorCode, Role, TeamPolicy, UserRef};
 
+use crate::AppState;
 use crate::db::{OptionalRow, sha256};
 use crate::error::ApiError;
 use crate::presets::{self, Preset};
-use crate::AppState;
 
 pub struct Caller {
     pub account_id: i64,
@@ -64,7 +64,8 @@ impl Caller {
 
 /// "an Owner" / "an Owner or an Admin": the roles that satisfy a rule, for messages.
 pub fn role_names(policy: &TeamPolicy, pred: impl Fn(&Role) -> bool) -> String {
-    let names: Vec<String> = policy.roles.iter().filter(|r| pred(r)).map(|r| format!("{}s", r.name)).collect();
+    let names: Vec<String> =
+        policy.roles.iter().filter(|r| pred(r)).map(|r| format!("{}s", r.name)).collect();
     names.join(" or ")
 }
 
@@ -78,10 +79,16 @@ impl FromRequestParts<AppState> for Caller {
         let key = header
             .to_str()
             .ok()
-            .and_then(|h| h.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, k)| k))
+            .and_then(|h| {
+                h.split_once(' ')
+                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                    .map(|(_, k)| k)
+            })
             .map(str::trim)
             .filter(|k| !k.is_empty() && k.len() <= 200)
-            .ok_or_else(|| ApiError::unauthorized("The Authorization header must be `Bearer <key>`."))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized("The Authorization header must be `Bearer <key>`.")
+            })?;
         let hash = sha256(key);
         state
             .db
@@ -117,5 +124,42 @@ impl FromRequestParts<AppState> for Caller {
                 Ok(Caller { account_id, account, user_id, user, role, key_id, preset })
             })
             .await
+    }
+}
+
+/// How a member is shown to this caller: sign-in method only to team managers, quota only
+/// where the policy has quotas.
+#[derive(Clone, Copy)]
+pub struct View {
+    pub show_sign_in: bool,
+    pub quotas: bool,
+}
+
+impl View {
+    pub fn of(caller: &Caller) -> View {
+        View { show_sign_in: caller.manages_team(), quotas: caller.policy().member_quotas }
+    }
+}
+
+/// The parts of a `Caller` a blocking database closure needs.
+pub struct CallerFacts {
+    pub account_id: i64,
+    pub account_name: String,
+    pub user_id: i64,
+    pub is_owner: bool,
+    pub policy: &'static TeamPolicy,
+    pub view: View,
+}
+
+impl CallerFacts {
+    pub fn of(c: &Caller) -> CallerFacts {
+        CallerFacts {
+            account_id: c.account_id,
+            account_name: c.account.name.clone(),
+            user_id: c.user_id,
+            is_owner: c.is_owner(),
+            policy: c.policy(),
+            view: View::of(c),
+        }
     }
 }

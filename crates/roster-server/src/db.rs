@@ -49,7 +49,11 @@ impl Db {
                 Ok(Mutex::new(r))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Db { conn: Arc::new(Mutex::new(conn)), readers: readers.into(), next_reader: Arc::default() })
+        Ok(Db {
+            conn: Arc::new(Mutex::new(conn)),
+            readers: readers.into(),
+            next_reader: Arc::default(),
+        })
     }
 
     /// Runs `f` inside one immediate transaction on the writer, on a blocking thread;
@@ -60,7 +64,14 @@ impl Db {
         F: FnOnce(&Transaction<'_>) -> Result<R, ApiError> + Send + 'static,
     {
         let conn = self.conn.clone();
-        on_blocking_thread(move || transact(&mut conn.lock().unwrap_or_else(|p| p.into_inner()), TransactionBehavior::Immediate, f)).await
+        on_blocking_thread(move || {
+            transact(
+                &mut conn.lock().unwrap_or_else(|p| p.into_inner()),
+                TransactionBehavior::Immediate,
+                f,
+            )
+        })
+        .await
     }
 
     /// Runs a read on a blocking thread, on one of the read-only connections (a deferred
@@ -84,7 +95,10 @@ impl Db {
     }
 
     /// Synchronous access for seeding and the CLI subcommands.
-    pub fn blocking<R>(&self, f: impl FnOnce(&Transaction<'_>) -> anyhow::Result<R>) -> anyhow::Result<R> {
+    pub fn blocking<R>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> anyhow::Result<R>,
+    ) -> anyhow::Result<R> {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
@@ -93,22 +107,32 @@ impl Db {
     }
 }
 
-fn transact<R>(conn: &mut Connection, behavior: TransactionBehavior, f: impl FnOnce(&Transaction<'_>) -> Result<R, ApiError>) -> Result<R, ApiError> {
+fn transact<R>(
+    conn: &mut Connection,
+    behavior: TransactionBehavior,
+    f: impl FnOnce(&Transaction<'_>) -> Result<R, ApiError>,
+) -> Result<R, ApiError> {
     let tx = conn.transaction_with_behavior(behavior)?;
     let out = f(&tx)?;
     tx.commit()?;
     Ok(out)
 }
 
-async fn on_blocking_thread<R: Send + 'static>(job: impl FnOnce() -> Result<R, ApiError> + Send + 'static) -> Result<R, ApiError> {
-    tokio::task::spawn_blocking(job).await.map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+async fn on_blocking_thread<R: Send + 'static>(
+    job: impl FnOnce() -> Result<R, ApiError> + Send + 'static,
+) -> Result<R, ApiError> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
 }
 
 /// SQL functions the schema's triggers call; only the writer writes, so only it needs them.
 fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    conn.create_scalar_function("name_order", 1, flags, |ctx| Ok(roster_api::name_order(&ctx.get::<String>(0)?)))
+    conn.create_scalar_function("name_order", 1, flags, |ctx| {
+        Ok(roster_api::name_order(&ctx.get::<String>(0)?))
+    })
 }
 
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
@@ -160,7 +184,10 @@ pub fn new_id(prefix: &str) -> String {
 /// Secrets handed out (API keys, invite and confirmation tokens): 256 random bits, base64url.
 pub fn new_secret(prefix: &str) -> String {
     use base64::Engine;
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()))
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+    )
 }
 
 pub fn sha256(s: &str) -> Vec<u8> {

@@ -29,7 +29,11 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, detail)
     }
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("No {what} with that id in this account."))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            format!("No {what} with that id in this account."),
+        )
     }
     pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, detail)
@@ -123,7 +127,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         }
         // Every request body of this API is an object; serde would also build a struct from an array.
         if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Err(ApiError::unprocessable(ErrorCode::ValidationFailed, "The request body must be a JSON object."));
+            return Err(ApiError::unprocessable(
+                ErrorCode::ValidationFailed,
+                "The request body must be a JSON object.",
+            ));
         }
         axum::Json::<T>::from_bytes(&bytes).map(|axum::Json(v)| Json(v)).map_err(json_rejection)
     }
@@ -131,29 +138,45 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 
 /// `application/json` or any `application/*+json`, parameters allowed (as `axum::Json` takes).
 fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
-    let Some(essence) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()) else {
+    let Some(essence) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+    else {
         return false;
     };
     let essence = essence.trim().to_ascii_lowercase();
     match essence.strip_prefix("application/") {
-        Some(sub) => sub == "json" || (sub.ends_with("+json") && sub.len() > "+json".len() && !sub.contains('/')),
+        Some(sub) => {
+            sub == "json"
+                || (sub.ends_with("+json") && sub.len() > "+json".len() && !sub.contains('/'))
+        }
         None => false,
     }
 }
 
 fn unsupported_media_type() -> ApiError {
-    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, "Send the body as JSON with Content-Type: application/json.")
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::UnsupportedMediaType,
+        "Send the body as JSON with Content-Type: application/json.",
+    )
 }
 
 fn json_rejection(r: JsonRejection) -> ApiError {
     match r {
-        JsonRejection::JsonDataError(e) => {
-            ApiError::unprocessable(ErrorCode::ValidationFailed, format!("The request body has the wrong shape: {}", e.body_text()))
+        JsonRejection::JsonDataError(e) => ApiError::unprocessable(
+            ErrorCode::ValidationFailed,
+            format!("The request body has the wrong shape: {}", e.body_text()),
+        ),
+        JsonRejection::JsonSyntaxError(_) => {
+            ApiError::bad_request("The request body is not valid JSON.")
         }
-        JsonRejection::JsonSyntaxError(_) => ApiError::bad_request("The request body is not valid JSON."),
         JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(),
-        other => ApiError::bad_request(format!("Could not read the request body: {}", other.body_text())),
+        other => {
+            ApiError::bad_request(format!("Could not read the request body: {}", other.body_text()))
+        }
     }
 }
 
@@ -173,7 +196,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| Query(v))
-            .map_err(|r: QueryRejection| ApiError::bad_request(format!("Invalid query parameters: {}", r.body_text())))
+            .map_err(|r: QueryRejection| {
+                ApiError::bad_request(format!("Invalid query parameters: {}", r.body_text()))
+            })
     }
 }
 
@@ -185,6 +210,8 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Path(v))
-            .map_err(|_: PathRejection| ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "Nothing has that id."))
+            .map_err(|_: PathRejection| {
+                ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "Nothing has that id.")
+            })
     }
 }

@@ -4,20 +4,23 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rusqlite::{Transaction, params};
 use roster_api::{
-    AuditAction, Delivery, ErrorCode, IdentityProvider, IdentityProviderRestriction, Invite, InviteStatus, NewInvite, Page, TeamPolicy, UserRef,
+    AuditAction, Delivery, ErrorCode, IdentityProvider, IdentityProviderRestriction, Invite,
+    InviteStatus, NewInvite, Page, TeamPolicy, UserRef,
 };
+use rusqlite::{Transaction, params};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::AppState;
 use crate::audit::{self, Target};
 use crate::auth::Caller;
+use crate::auth::CallerFacts;
 use crate::db::{self, OptionalRow};
 use crate::error::{ApiError, Json, Path, Query};
 use crate::mail::{self, Mail};
-use crate::members::{CallerFacts, check_limit, decode_cursor, like_pattern, page, seats, unknown_role_message};
-use crate::AppState;
+use crate::members::{seats, unknown_role_message};
+use crate::paging::{check_limit, decode_cursor, like_pattern, page};
 
 pub(crate) const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
 
@@ -40,7 +43,12 @@ fn user_ref(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<UserRef
 }
 
 /// `with_link`: the caller manages the team; the link is shown only then, and only while pending.
-fn row(r: &rusqlite::Row<'_>, now: &str, with_link: bool, link_base: &str) -> rusqlite::Result<InviteRow> {
+fn row(
+    r: &rusqlite::Row<'_>,
+    now: &str,
+    with_link: bool,
+    link_base: &str,
+) -> rusqlite::Result<InviteRow> {
     let stored: String = r.get(6)?;
     let expires_at: String = r.get(9)?;
     let status = match stored.as_str() {
@@ -64,7 +72,11 @@ fn row(r: &rusqlite::Row<'_>, now: &str, with_link: bool, link_base: &str) -> ru
             email: r.get(2)?,
             notification_email: r.get(3)?,
             role: r.get(4)?,
-            delivery: if r.get::<_, String>(5)? == "email" { Delivery::Email } else { Delivery::Link },
+            delivery: if r.get::<_, String>(5)? == "email" {
+                Delivery::Email
+            } else {
+                Delivery::Link
+            },
             status,
             created_by: user_ref(r, 17)?,
             created_at: db::parse_ts(&r.get::<_, String>(8)?),
@@ -76,20 +88,38 @@ fn row(r: &rusqlite::Row<'_>, now: &str, with_link: bool, link_base: &str) -> ru
             require_secure_sign_in: r.get(14)?,
             times_sent: r.get(15)?,
             last_sent_at: db::parse_ts_opt(r.get(16)?),
-            link: (with_link && status == InviteStatus::Pending).then(|| format!("{link_base}/join/{token}")),
+            link: (with_link && status == InviteStatus::Pending)
+                .then(|| format!("{link_base}/join/{token}")),
         },
     })
 }
 
-pub fn find_by_token(tx: &Transaction<'_>, token: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<InviteRow>, ApiError> {
+pub fn find_by_token(
+    tx: &Transaction<'_>,
+    token: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<InviteRow>, ApiError> {
     let now = db::ts(now);
-    Ok(tx.query_row(&format!("{SELECT} WHERE i.token = ?1"), [token], |r| row(r, &now, false, "")).opt()?)
+    Ok(tx
+        .query_row(&format!("{SELECT} WHERE i.token = ?1"), [token], |r| row(r, &now, false, ""))
+        .opt()?)
 }
 
-fn find(tx: &Transaction<'_>, account_id: i64, id: &str, now: &str, with_link: bool, base: &str) -> Result<InviteRow, ApiError> {
-    tx.query_row(&format!("{SELECT} WHERE i.account_id = ?1 AND i.public_id = ?2"), params![account_id, id], |r| row(r, now, with_link, base))
-        .opt()?
-        .ok_or_else(|| ApiError::not_found("invite"))
+fn find(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    id: &str,
+    now: &str,
+    with_link: bool,
+    base: &str,
+) -> Result<InviteRow, ApiError> {
+    tx.query_row(
+        &format!("{SELECT} WHERE i.account_id = ?1 AND i.public_id = ?2"),
+        params![account_id, id],
+        |r| row(r, now, with_link, base),
+    )
+    .opt()?
+    .ok_or_else(|| ApiError::not_found("invite"))
 }
 
 #[derive(Deserialize)]
@@ -101,7 +131,11 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Query<ListQuery>) -> Result<axum::Json<Page<Invite>>, ApiError> {
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<axum::Json<Page<Invite>>, ApiError> {
     let limit = check_limit(query.limit)?;
     let before = decode_cursor(query.cursor.as_deref())?.unwrap_or(i64::MAX);
     let pattern = like_pattern(query.q.as_deref())?;
@@ -112,7 +146,9 @@ pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Quer
     let status_sql = match query.status {
         None => "1",
         Some(InviteStatus::Pending) => "i.status = 'pending' AND i.expires_at > ?3",
-        Some(InviteStatus::Expired) => "(i.status = 'expired' OR (i.status = 'pending' AND i.expires_at <= ?3))",
+        Some(InviteStatus::Expired) => {
+            "(i.status = 'expired' OR (i.status = 'pending' AND i.expires_at <= ?3))"
+        }
         Some(InviteStatus::Accepted) => "i.status = 'accepted'",
         Some(InviteStatus::Revoked) => "i.status = 'revoked'",
     };
@@ -133,7 +169,11 @@ pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Quer
     Ok(axum::Json(page))
 }
 
-pub async fn get(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<axum::Json<Invite>, ApiError> {
+pub async fn get(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Invite>, ApiError> {
     let with_link = caller.manages_team();
     let account_id = caller.account_id;
     let now = db::ts(st.now());
@@ -148,23 +188,40 @@ fn looks_like_email(s: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
 }
 
 /// Checks a new invite against the policy; returns it normalised (trimmed, defaults filled).
-fn validate(policy: &TeamPolicy, mut new: NewInvite) -> Result<(NewInvite, Delivery, IdentityProviderRestriction, u32), ApiError> {
+fn validate(
+    policy: &TeamPolicy,
+    mut new: NewInvite,
+) -> Result<(NewInvite, Delivery, IdentityProviderRestriction, u32), ApiError> {
     new.email = new.email.trim().to_string();
     let idp = new.identity_provider.clone().unwrap_or_default();
     if idp.provider != IdentityProvider::Any && !policy.identity_provider_restriction {
-        return Err(ApiError::unprocessable(ErrorCode::NotAllowedByPolicy, "This team cannot restrict invites to an identity provider."));
+        return Err(ApiError::unprocessable(
+            ErrorCode::NotAllowedByPolicy,
+            "This team cannot restrict invites to an identity provider.",
+        ));
     }
     if idp.tenant_id.is_some() && idp.provider != IdentityProvider::Microsoft {
-        return Err(ApiError::field("identity_provider.tenant_id", "a tenant id only applies to Microsoft sign-in"));
+        return Err(ApiError::field(
+            "identity_provider.tenant_id",
+            "a tenant id only applies to Microsoft sign-in",
+        ));
     }
     if let Some(t) = &idp.tenant_id
-        && (t.is_empty() || t.len() > 128 || t.chars().any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))) {
-            return Err(ApiError::field("identity_provider.tenant_id", "a tenant id is a GUID or a domain such as contoso.onmicrosoft.com"));
-        }
+        && (t.is_empty()
+            || t.len() > 128
+            || t.chars().any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '.')))
+    {
+        return Err(ApiError::field(
+            "identity_provider.tenant_id",
+            "a tenant id is a GUID or a domain such as contoso.onmicrosoft.com",
+        ));
+    }
     // With an identity provider the username may be a login name rather than an address.
     let username_ok = if idp.provider == IdentityProvider::Any {
         looks_like_email(&new.email)
@@ -176,27 +233,52 @@ fn validate(policy: &TeamPolicy, mut new: NewInvite) -> Result<(NewInvite, Deliv
     }
     let delivery = new.delivery.unwrap_or(policy.delivery_methods[0]);
     if !policy.delivery_methods.contains(&delivery) {
-        let allowed: Vec<&str> = policy.delivery_methods.iter().map(|d| if *d == Delivery::Link { "link" } else { "email" }).collect();
-        return Err(ApiError::unprocessable(ErrorCode::NotAllowedByPolicy, format!("This team sends invites by {} only.", allowed.join(" or "))));
+        let allowed: Vec<&str> = policy
+            .delivery_methods
+            .iter()
+            .map(|d| if *d == Delivery::Link { "link" } else { "email" })
+            .collect();
+        return Err(ApiError::unprocessable(
+            ErrorCode::NotAllowedByPolicy,
+            format!("This team sends invites by {} only.", allowed.join(" or ")),
+        ));
     }
     if let Some(n) = &mut new.notification_email {
         *n = n.trim().to_string();
         if !policy.notification_email {
-            return Err(ApiError::unprocessable(ErrorCode::NotAllowedByPolicy, "This team does not take a separate notification e-mail."));
+            return Err(ApiError::unprocessable(
+                ErrorCode::NotAllowedByPolicy,
+                "This team does not take a separate notification e-mail.",
+            ));
         }
         if !looks_like_email(n) || n.len() > 320 {
-            return Err(ApiError::field("notification_email", "enter an e-mail address such as ana@example.com"));
+            return Err(ApiError::field(
+                "notification_email",
+                "enter an e-mail address such as ana@example.com",
+            ));
         }
     }
-    if delivery == Delivery::Email && new.notification_email.is_none() && !looks_like_email(&new.email) {
-        return Err(ApiError::field("notification_email", "the username is not an e-mail address: add a notification e-mail or share the link instead"));
+    if delivery == Delivery::Email
+        && new.notification_email.is_none()
+        && !looks_like_email(&new.email)
+    {
+        return Err(ApiError::field(
+            "notification_email",
+            "the username is not an e-mail address: add a notification e-mail or share the link instead",
+        ));
     }
     if new.require_secure_sign_in && !policy.secure_sign_in_option {
-        return Err(ApiError::unprocessable(ErrorCode::NotAllowedByPolicy, "This team has no secure sign-in requirement for invites."));
+        return Err(ApiError::unprocessable(
+            ErrorCode::NotAllowedByPolicy,
+            "This team has no secure sign-in requirement for invites.",
+        ));
     }
     let days = new.expires_in_days.unwrap_or(policy.invite_lifetime_days);
     if days == 0 || days > policy.invite_lifetime_days {
-        return Err(ApiError::field("expires_in_days", format!("must be between 1 and {}", policy.invite_lifetime_days)));
+        return Err(ApiError::field(
+            "expires_in_days",
+            format!("must be between 1 and {}", policy.invite_lifetime_days),
+        ));
     }
     Ok((new, delivery, idp, days))
 }
@@ -212,7 +294,12 @@ pub fn seat_limit_error(account: &str, members: u32, pending: u32, limit: u32) -
 
 /// Marks stored-pending invites past their expiry as expired, so the one-pending-invite-per-
 /// e-mail index lets a new invite for that address in.
-fn settle_expired(tx: &Transaction<'_>, account_id: i64, email: &str, now: &str) -> rusqlite::Result<()> {
+fn settle_expired(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    email: &str,
+    now: &str,
+) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE invites SET status = 'expired' WHERE account_id = ?1 AND email = ?2 AND status = 'pending' AND expires_at <= ?3",
         params![account_id, email, now],
@@ -221,14 +308,22 @@ fn settle_expired(tx: &Transaction<'_>, account_id: i64, email: &str, now: &str)
 }
 
 /// Refuses an invite to someone already on the team or already invited, or past the seats.
-fn check_can_invite(tx: &Transaction<'_>, facts: &CallerFacts, email: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), ApiError> {
+fn check_can_invite(
+    tx: &Transaction<'_>,
+    facts: &CallerFacts,
+    email: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
     let is_member: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = ?1 AND u.email = ?2)",
         params![facts.account_id, email],
         |r| r.get(0),
     )?;
     if is_member {
-        return Err(ApiError::conflict(ErrorCode::AlreadyMember, format!("{email} is already a member of {}.", facts.account_name)));
+        return Err(ApiError::conflict(
+            ErrorCode::AlreadyMember,
+            format!("{email} is already a member of {}.", facts.account_name),
+        ));
     }
     let pending: Option<String> = tx
         .query_row(
@@ -240,7 +335,10 @@ fn check_can_invite(tx: &Transaction<'_>, facts: &CallerFacts, email: &str, now:
     if pending.is_some() {
         return Err(ApiError::conflict(
             ErrorCode::InviteExists,
-            format!("{email} already has a pending invite to {}. Copy its link again or resend it instead.", facts.account_name),
+            format!(
+                "{email} already has a pending invite to {}. Copy its link again or resend it instead.",
+                facts.account_name
+            ),
         ));
     }
     // Counting seats reads every pending invite: only teams with a limit pay for it.
@@ -253,8 +351,20 @@ fn check_can_invite(tx: &Transaction<'_>, facts: &CallerFacts, email: &str, now:
     Ok(())
 }
 
-#[expect(clippy::too_many_arguments, reason = "one argument per part of the message; a struct would only name them twice")]
-fn invite_mail<'a>(account_id: i64, account: &str, inviter: &str, role_name: &str, to: &'a str, link: &str, expires: &str, kind: &'a str) -> Mail<'a> {
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per part of the message; a struct would only name them twice"
+)]
+fn invite_mail<'a>(
+    account_id: i64,
+    account: &str,
+    inviter: &str,
+    role_name: &str,
+    to: &'a str,
+    link: &str,
+    expires: &str,
+    kind: &'a str,
+) -> Mail<'a> {
     Mail {
         account_id: Some(account_id),
         kind,
@@ -271,20 +381,34 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Api
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let k = v.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| (0x21..=0x7e).contains(&b)));
-    Ok(Some(k.ok_or_else(|| ApiError::bad_request("Idempotency-Key: 1 to 255 visible ASCII characters."))?.to_string()))
+    let k = v.to_str().ok().filter(|k| {
+        !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| (0x21..=0x7e).contains(&b))
+    });
+    Ok(Some(
+        k.ok_or_else(|| {
+            ApiError::bad_request("Idempotency-Key: 1 to 255 visible ASCII characters.")
+        })?
+        .to_string(),
+    ))
 }
 
 fn request_hash(new: &NewInvite) -> Vec<u8> {
     db::sha256(&serde_json::to_string(new).unwrap_or_default())
 }
 
-pub async fn create(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Json(new): Json<NewInvite>) -> Result<Response, ApiError> {
+pub async fn create(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Json(new): Json<NewInvite>,
+) -> Result<Response, ApiError> {
     caller.require_manager()?;
     let idem_key = idempotency_key(&headers)?;
     let policy = caller.policy();
     let hash = request_hash(&new);
-    let role = policy.role(&new.role).ok_or_else(|| ApiError::unprocessable(ErrorCode::UnknownRole, unknown_role_message(policy, &new.role)))?;
+    let role = policy.role(&new.role).ok_or_else(|| {
+        ApiError::unprocessable(ErrorCode::UnknownRole, unknown_role_message(policy, &new.role))
+    })?;
     if role.is_owner {
         caller.require_owner("invite someone as an owner")?;
         // Joining applies the invite's role with nobody confirming it, so an owner-level
@@ -301,7 +425,8 @@ pub async fn create(State(st): State<AppState>, caller: Caller, headers: HeaderM
     }
     let role_name = role.name.clone();
     let (new, delivery, idp, days) = validate(policy, new)?;
-    st.limiter.take(format!("invite:{}", caller.account_id), st.limiter.limits.invites_per_minute)?;
+    st.limiter
+        .take(format!("invite:{}", caller.account_id), st.limiter.limits.invites_per_minute)?;
 
     let facts = CallerFacts::of(&caller);
     let key_id = caller.key_id;
@@ -395,7 +520,9 @@ pub async fn create(State(st): State<AppState>, caller: Caller, headers: HeaderM
             }
             json_response(StatusCode::CREATED, body, false)
         }
-        Created::Replay(status, body) => json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED), body, true),
+        Created::Replay(status, body) => {
+            json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED), body, true)
+        }
     })
 }
 
@@ -415,18 +542,29 @@ fn json_response(status: StatusCode, body: String, replayed: bool) -> Response {
 
 /// Invites to an owner-level role are the owners' business: only they create, resend or
 /// revoke them.
-fn require_owner_for_owner_invite(facts: &CallerFacts, invite: &Invite, verb: &str) -> Result<(), ApiError> {
+fn require_owner_for_owner_invite(
+    facts: &CallerFacts,
+    invite: &Invite,
+    verb: &str,
+) -> Result<(), ApiError> {
     if facts.is_owner || !facts.policy.role(&invite.role).is_some_and(|r| r.is_owner) {
         return Ok(());
     }
     Err(ApiError::new(
         StatusCode::FORBIDDEN,
         ErrorCode::OwnerOnly,
-        format!("Only {} can {verb} an invite to an owner role.", crate::auth::role_names(facts.policy, |r| r.is_owner)),
+        format!(
+            "Only {} can {verb} an invite to an owner role.",
+            crate::auth::role_names(facts.policy, |r| r.is_owner)
+        ),
     ))
 }
 
-pub async fn resend(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<axum::Json<Invite>, ApiError> {
+pub async fn resend(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Invite>, ApiError> {
     caller.require_manager()?;
     let facts = CallerFacts::of(&caller);
     let inviter = caller.user.name.clone();
@@ -486,7 +624,11 @@ pub async fn resend(State(st): State<AppState>, caller: Caller, Path(id): Path<S
     Ok(axum::Json(inv))
 }
 
-pub async fn revoke(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<axum::Json<Invite>, ApiError> {
+pub async fn revoke(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Invite>, ApiError> {
     caller.require_manager()?;
     let facts = CallerFacts::of(&caller);
     let now = st.now();
@@ -500,10 +642,16 @@ pub async fn revoke(State(st): State<AppState>, caller: Caller, Path(id): Path<S
             if cur.invite.status != InviteStatus::Pending {
                 return Err(ApiError::conflict(
                     ErrorCode::InviteNotPending,
-                    format!("This invite is already {}; only pending invites can be revoked.", cur.invite.status.as_str()),
+                    format!(
+                        "This invite is already {}; only pending invites can be revoked.",
+                        cur.invite.status.as_str()
+                    ),
                 ));
             }
-            tx.execute("UPDATE invites SET status = 'revoked', revoked_at = ?2 WHERE id = ?1", params![cur.rowid, now_s])?;
+            tx.execute(
+                "UPDATE invites SET status = 'revoked', revoked_at = ?2 WHERE id = ?1",
+                params![cur.rowid, now_s],
+            )?;
             let inv = find(tx, facts.account_id, &id, &now_s, true, &base)?.invite;
             let ev = audit::record(
                 tx,

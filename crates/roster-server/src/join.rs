@@ -4,20 +4,25 @@
 
 use std::net::SocketAddr;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use roster_api::{
+    Account, AuditAction, ErrorCode, IdentityProvider, InviteStatus, JoinMode, JoinRequest, Joined,
+    UserRef,
+};
 use rusqlite::params;
-use roster_api::{Account, AuditAction, ErrorCode, IdentityProvider, InviteStatus, JoinMode, JoinRequest, Joined, UserRef};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::audit::{self, Target};
 use crate::db::{self, OptionalRow};
 use crate::error::{ApiError, Json, Path};
-use crate::invites::{IDEMPOTENCY_WINDOW_HOURS, InviteRow, find_by_token, idempotency_key, seat_limit_error};
+use crate::invites::{
+    IDEMPOTENCY_WINDOW_HOURS, InviteRow, find_by_token, idempotency_key, seat_limit_error,
+};
 use crate::members::seats;
 use crate::pages::{self, esc};
 use crate::{AppState, presets};
@@ -25,12 +30,17 @@ use crate::{AppState, presets};
 pub const MIN_PASSWORD: usize = 10;
 
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::encode_b64(&db::random_bytes::<16>()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("{e}"))?.to_string())
+    let salt =
+        SaltString::encode_b64(&db::random_bytes::<16>()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .to_string())
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash)
+        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// `a***@example.com`: enough for the invitee to recognise the address, not to harvest it.
@@ -49,12 +59,16 @@ struct Context {
 fn gone(inv: &InviteRow, account: &str) -> Option<ApiError> {
     let detail = match inv.invite.status {
         InviteStatus::Pending => return None,
-        InviteStatus::Revoked => format!("This invite to {account} was revoked. Ask the person who invited you for a new link."),
+        InviteStatus::Revoked => format!(
+            "This invite to {account} was revoked. Ask the person who invited you for a new link."
+        ),
         InviteStatus::Expired => format!(
             "This invite to {account} expired on {}. Ask the person who invited you to resend it.",
             inv.invite.expires_at.format("%e %B %Y")
         ),
-        InviteStatus::Accepted => format!("This invite to {account} has already been used. If it was you, you are on the team already."),
+        InviteStatus::Accepted => format!(
+            "This invite to {account} has already been used. If it was you, you are on the team already."
+        ),
     };
     Some(ApiError::new(StatusCode::GONE, ErrorCode::InviteGone, detail))
 }
@@ -83,16 +97,22 @@ async fn load(st: &AppState, token: String) -> Result<Context, ApiError> {
     st.db
         .read(move |tx| {
             let invite = find_by_token(tx, &token, now)?.ok_or_else(not_found)?;
-            let account = tx.query_row("SELECT public_id, name, preset FROM accounts WHERE id = ?1", [invite.account_id], |r| {
-                Ok(Account { id: r.get(0)?, name: r.get(1)?, preset: r.get(2)? })
-            })?;
+            let account = tx.query_row(
+                "SELECT public_id, name, preset FROM accounts WHERE id = ?1",
+                [invite.account_id],
+                |r| Ok(Account { id: r.get(0)?, name: r.get(1)?, preset: r.get(2)? }),
+            )?;
             Ok(Context { invite, account })
         })
         .await
 }
 
 fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "This invite link is not valid. Check that you copied all of it.")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "This invite link is not valid. Check that you copied all of it.",
+    )
 }
 
 /// The fingerprint an `Idempotency-Key` is bound to: the request without its password, so no
@@ -104,7 +124,11 @@ fn request_hash(req: &JoinRequest) -> Vec<u8> {
 
 /// The answer an earlier join with this token and `Idempotency-Key` got, if there was one.
 /// A retry after a lost answer would otherwise find its own invite used (`410 invite_gone`).
-async fn replay(st: &AppState, req: &JoinRequest, idem_key: &str) -> Result<Option<Joined>, ApiError> {
+async fn replay(
+    st: &AppState,
+    req: &JoinRequest,
+    idem_key: &str,
+) -> Result<Option<Joined>, ApiError> {
     let now = st.now();
     let token = req.token.clone();
     let key = idem_key.to_string();
@@ -136,9 +160,11 @@ async fn replay(st: &AppState, req: &JoinRequest, idem_key: &str) -> Result<Opti
     }
     // The token alone does not reveal who joined: a replay needs the joined user's password.
     let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || password_hash.as_deref().is_some_and(|h| verify_password(&password, h)))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let ok = tokio::task::spawn_blocking(move || {
+        password_hash.as_deref().is_some_and(|h| verify_password(&password, h))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?;
     if !ok {
         return Err(invalid_credentials());
     }
@@ -146,12 +172,21 @@ async fn replay(st: &AppState, req: &JoinRequest, idem_key: &str) -> Result<Opti
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "That e-mail and password do not match an account. Check them, or sign up instead.")
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidCredentials,
+        "That e-mail and password do not match an account. Check them, or sign up instead.",
+    )
 }
 
 /// Joins the invite's team. The flag is true when the answer is the replay of an earlier join
 /// with the same token and `idem_key`.
-pub async fn redeem(st: &AppState, ip: std::net::IpAddr, req: JoinRequest, idem_key: Option<String>) -> Result<(Joined, bool), ApiError> {
+pub async fn redeem(
+    st: &AppState,
+    ip: std::net::IpAddr,
+    req: JoinRequest,
+    idem_key: Option<String>,
+) -> Result<(Joined, bool), ApiError> {
     let limits = &st.limiter.limits;
     st.limiter.take(format!("join-ip:{ip}"), limits.joins_per_minute_per_ip)?;
     if req.token.is_empty() || req.token.len() > 200 {
@@ -159,9 +194,10 @@ pub async fn redeem(st: &AppState, ip: std::net::IpAddr, req: JoinRequest, idem_
     }
     st.limiter.take(format!("join-token:{}", req.token), limits.joins_per_minute_per_token)?;
     if let Some(k) = &idem_key
-        && let Some(joined) = replay(st, &req, k).await? {
-            return Ok((joined, true));
-        }
+        && let Some(joined) = replay(st, &req, k).await?
+    {
+        return Ok((joined, true));
+    }
     let hash = request_hash(&req);
     let email = req.email.trim().to_string();
     let ctx = load(st, req.token.clone()).await?;
@@ -172,7 +208,10 @@ pub async fn redeem(st: &AppState, ip: std::net::IpAddr, req: JoinRequest, idem_
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             ErrorCode::EmailMismatch,
-            format!("This invite was sent to {}. Sign up or sign in with that address.", mask(&ctx.invite.invite.email)),
+            format!(
+                "This invite was sent to {}. Sign up or sign in with that address.",
+                mask(&ctx.invite.invite.email)
+            ),
         ));
     }
     if req.password.is_empty() || req.password.len() > 1024 {
@@ -186,7 +225,10 @@ pub async fn redeem(st: &AppState, ip: std::net::IpAddr, req: JoinRequest, idem_
                 return Err(ApiError::field("name", "enter your name"));
             }
             if req.password.chars().count() < MIN_PASSWORD {
-                return Err(ApiError::field("password", format!("use at least {MIN_PASSWORD} characters")));
+                return Err(ApiError::field(
+                    "password",
+                    format!("use at least {MIN_PASSWORD} characters"),
+                ));
             }
             let password = req.password.clone();
             let hash = tokio::task::spawn_blocking(move || hash_password(&password))
@@ -201,16 +243,22 @@ pub async fn redeem(st: &AppState, ip: std::net::IpAddr, req: JoinRequest, idem_
                 .db
                 .read(move |tx| {
                     Ok(tx
-                        .query_row("SELECT id, password_hash, sign_in_method FROM users WHERE email = ?1", [lookup], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                        .query_row(
+                            "SELECT id, password_hash, sign_in_method FROM users WHERE email = ?1",
+                            [lookup],
+                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        )
                         .opt()?)
                 })
                 .await?;
             let password = req.password.clone();
             let (uid, hash, method) = user.unwrap_or((0, None, String::new()));
             let hash_for_check = hash.clone();
-            let ok = tokio::task::spawn_blocking(move || hash_for_check.as_deref().is_some_and(|h| verify_password(&password, h)))
-                .await
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let ok = tokio::task::spawn_blocking(move || {
+                hash_for_check.as_deref().is_some_and(|h| verify_password(&password, h))
+            })
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
             if !ok {
                 return Err(invalid_credentials());
             }
@@ -346,7 +394,11 @@ fn join_form(ctx: &Context, error: Option<&str>) -> String {
     let policy = presets::find(&ctx.account.preset).map(|p| &p.policy);
     let role = policy.and_then(|p| p.role(&inv.role));
     let role_html = match role {
-        Some(r) => format!("<div class=\"role\"><strong>{}</strong><br><span class=\"muted\">{}</span></div>", esc(&r.name), esc(&r.description)),
+        Some(r) => format!(
+            "<div class=\"role\"><strong>{}</strong><br><span class=\"muted\">{}</span></div>",
+            esc(&r.name),
+            esc(&r.description)
+        ),
         None => format!("<div class=\"role\"><strong>{}</strong></div>", esc(&inv.role)),
     };
     let expires = inv.expires_at.format("%e %B %Y, %H:%M UTC");
@@ -388,30 +440,60 @@ pub struct JoinForm {
     password: Option<String>,
 }
 
-pub async fn submit(State(st): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Path(token): Path<String>, form: Result<Form<JoinForm>, axum::extract::rejection::FormRejection>) -> Response {
+pub async fn submit(
+    State(st): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    form: Result<Form<JoinForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
     let Ok(Form(form)) = form else {
-        return pages::problem_page(&ApiError::bad_request("The form could not be read. Reload the page and try again."));
+        return pages::problem_page(&ApiError::bad_request(
+            "The form could not be read. Reload the page and try again.",
+        ));
     };
     let req = JoinRequest {
         token: token.clone(),
-        mode: if form.mode.as_deref() == Some("sign_in") { JoinMode::SignIn } else { JoinMode::SignUp },
+        mode: if form.mode.as_deref() == Some("sign_in") {
+            JoinMode::SignIn
+        } else {
+            JoinMode::SignUp
+        },
         email: form.email.unwrap_or_default(),
         password: form.password.unwrap_or_default(),
         name: form.name,
     };
     match redeem(&st, addr.ip(), req, None).await {
         Ok((j, _)) => {
-            let role = presets::find(&j.account.preset).and_then(|p| p.policy.role(&j.role)).map_or(j.role.clone(), |r| r.name.clone());
+            let role = presets::find(&j.account.preset)
+                .and_then(|p| p.policy.role(&j.role))
+                .map_or(j.role.clone(), |r| r.name.clone());
             pages::page(
                 StatusCode::OK,
                 &format!("Welcome to {}", j.account.name),
-                &format!("<h1>You joined {}</h1><p>Welcome, {}. You are a member as <strong>{}</strong>.</p>", esc(&j.account.name), esc(&j.user.name), esc(&role)),
+                &format!(
+                    "<h1>You joined {}</h1><p>Welcome, {}. You are a member as <strong>{}</strong>.</p>",
+                    esc(&j.account.name),
+                    esc(&j.user.name),
+                    esc(&role)
+                ),
             )
         }
         // Errors the invitee can fix are shown on the form again; the rest get a plain page.
-        Err(e) if matches!(e.code, ErrorCode::ValidationFailed | ErrorCode::InvalidCredentials | ErrorCode::EmailMismatch | ErrorCode::EmailTaken) => {
+        Err(e)
+            if matches!(
+                e.code,
+                ErrorCode::ValidationFailed
+                    | ErrorCode::InvalidCredentials
+                    | ErrorCode::EmailMismatch
+                    | ErrorCode::EmailTaken
+            ) =>
+        {
             match load(&st, token).await {
-                Ok(ctx) => pages::page(e.status, &format!("Join {}", ctx.account.name), &join_form(&ctx, Some(&e.detail))),
+                Ok(ctx) => pages::page(
+                    e.status,
+                    &format!("Join {}", ctx.account.name),
+                    &join_form(&ctx, Some(&e.detail)),
+                ),
                 Err(_) => pages::problem_page(&e),
             }
         }

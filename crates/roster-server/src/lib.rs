@@ -16,6 +16,7 @@ mod limits;
 mod mail;
 mod members;
 mod pages;
+mod paging;
 mod presets;
 mod promotions;
 pub mod seed;
@@ -118,7 +119,10 @@ pub fn router(state: AppState) -> Router {
         .route("/roles", get(members::roles))
         .route("/members", get(members::list))
         .route("/members/me", delete(members::leave))
-        .route("/members/{user_id}", get(members::get).patch(members::update).delete(members::remove))
+        .route(
+            "/members/{user_id}",
+            get(members::get).patch(members::update).delete(members::remove),
+        )
         .route("/invites", get(invites::list).post(invites::create))
         .route("/invites/{id}", get(invites::get))
         .route("/invites/{id}/resend", post(invites::resend))
@@ -132,13 +136,26 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(|| async { axum::Json(Health { status: HealthStatus::Ok }) }))
-        .route("/openapi.yaml", get(|| async { ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI_YAML) }))
+        .route(
+            "/openapi.yaml",
+            get(|| async { ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI_YAML) }),
+        )
         .route("/join/{token}", get(join::page).post(join::submit))
         .route("/confirm-owner/{token}", get(promotions::page).post(promotions::submit))
         .nest("/v1", v1)
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "No such endpoint. See /openapi.yaml.") })
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                "No such endpoint. See /openapi.yaml.",
+            )
+        })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, "This endpoint does not support that method. See /openapi.yaml.")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorCode::MethodNotAllowed,
+                "This endpoint does not support that method. See /openapi.yaml.",
+            )
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::map_response(too_large_as_problem))
@@ -146,7 +163,11 @@ pub fn router(state: AppState) -> Router {
             // Spans name the route template, never the concrete path: join and confirmation
             // tokens travel in paths and must not reach the log.
             tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "<unmatched>".into());
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_else(|| "<unmatched>".into());
                 tracing::info_span!("request", method = %req.method(), route)
             }),
         )
@@ -156,7 +177,10 @@ pub fn router(state: AppState) -> Router {
 /// Bodies refused by the length limit outside our `Json` extractor (forms) still answer
 /// problem+json.
 async fn too_large_as_problem(res: axum::response::Response) -> axum::response::Response {
-    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_problem {
         return error::payload_too_large().into_response();
     }
@@ -192,7 +216,8 @@ pub async fn start_with_db(config: Config, db: Db) -> anyhow::Result<RunningServ
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
-    let public_url: Arc<str> = config.public_url.clone().unwrap_or_else(|| url.clone()).trim_end_matches('/').into();
+    let public_url: Arc<str> =
+        config.public_url.clone().unwrap_or_else(|| url.clone()).trim_end_matches('/').into();
     let clock = Clock::default();
     let mailer = mail::Mailer::start(db.clone(), config.smtp_url.as_deref(), &config.mail_from)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -16,14 +16,22 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { invites_per_minute: 120, joins_per_minute_per_ip: 60, joins_per_minute_per_token: 10 }
+        Limits {
+            invites_per_minute: 120,
+            joins_per_minute_per_ip: 60,
+            joins_per_minute_per_token: 10,
+        }
     }
 }
 
 impl Limits {
     /// For test suites that hammer one server from one address.
     pub fn relaxed() -> Self {
-        Limits { invites_per_minute: 100_000, joins_per_minute_per_ip: 100_000, joins_per_minute_per_token: 1_000 }
+        Limits {
+            invites_per_minute: 100_000,
+            joins_per_minute_per_ip: 100_000,
+            joins_per_minute_per_token: 1_000,
+        }
     }
 }
 
@@ -46,7 +54,9 @@ impl Limiter {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() > 100_000 {
             // Bound memory under a flood of distinct keys: full buckets carry no state.
-            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < capacity);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < capacity
+            });
         }
         let (tokens, at) = buckets.entry(key).or_insert((capacity, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(capacity);

@@ -21,7 +21,11 @@ pub struct Mail<'a> {
     pub body: String,
 }
 
-pub fn enqueue(tx: &Transaction<'_>, now: chrono::DateTime<chrono::Utc>, mail: Mail<'_>) -> rusqlite::Result<()> {
+pub fn enqueue(
+    tx: &Transaction<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+    mail: Mail<'_>,
+) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO outbox (account_id, kind, to_addr, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![mail.account_id, mail.kind, mail.to, mail.subject, mail.body, db::ts(now)],
@@ -44,9 +48,13 @@ impl Mailer {
         let smtp = match smtp_url {
             Some(url) => Some(Smtp {
                 transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| anyhow::anyhow!("--smtp-url is not a valid smtp:// or smtps:// URL: {e}"))?
+                    .map_err(|e| {
+                        anyhow::anyhow!("--smtp-url is not a valid smtp:// or smtps:// URL: {e}")
+                    })?
                     .build(),
-                from: from.parse().map_err(|e| anyhow::anyhow!("--mail-from is not a valid address: {e}"))?,
+                from: from
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("--mail-from is not a valid address: {e}"))?,
             }),
             None => None,
         };
@@ -82,12 +90,25 @@ async fn deliver_loop(db: Db, smtp: Option<Smtp>, wake: Arc<Notify>) {
         for (id, kind, to, subject, body) in pending {
             last_seen = id;
             let Some(smtp) = &smtp else {
-                tracing::info!(outbox_id = id, kind, to, subject, "mail recorded in the outbox (no SMTP configured)");
+                tracing::info!(
+                    outbox_id = id,
+                    kind,
+                    to,
+                    subject,
+                    "mail recorded in the outbox (no SMTP configured)"
+                );
                 continue;
             };
             let result = match to.parse::<Mailbox>() {
-                Ok(to_box) => match Message::builder().from(smtp.from.clone()).to(to_box).subject(&subject).body(body) {
-                    Ok(msg) => smtp.transport.send(msg).await.map(|_| ()).map_err(|e| e.to_string()),
+                Ok(to_box) => match Message::builder()
+                    .from(smtp.from.clone())
+                    .to(to_box)
+                    .subject(&subject)
+                    .body(body)
+                {
+                    Ok(msg) => {
+                        smtp.transport.send(msg).await.map(|_| ()).map_err(|e| e.to_string())
+                    }
                     Err(e) => Err(e.to_string()),
                 },
                 Err(e) => Err(format!("bad recipient: {e}")),
@@ -104,7 +125,10 @@ async fn deliver_loop(db: Db, smtp: Option<Smtp>, wake: Arc<Notify>) {
             };
             let _ = db
                 .write(move |tx| {
-                    tx.execute("UPDATE outbox SET sent_at = ?2, error = ?3 WHERE id = ?1", params![id, sent_at, error])?;
+                    tx.execute(
+                        "UPDATE outbox SET sent_at = ?2, error = ?3 WHERE id = ?1",
+                        params![id, sent_at, error],
+                    )?;
                     Ok(())
                 })
                 .await;

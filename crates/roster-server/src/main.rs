@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use roster_server::{Config, Db, Limits, seed};
 
 #[derive(Parser)]
-#[command(name = "roster-server", version, about = "The Roster Team API reference server (axum + SQLite).")]
+#[command(
+    name = "roster-server",
+    version,
+    about = "The Roster Team API reference server (axum + SQLite)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -83,7 +87,16 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { db, listen, demo, public_url, smtp_url, mail_from, relaxed_limits, log_json } => {
+        Command::Serve {
+            db,
+            listen,
+            demo,
+            public_url,
+            smtp_url,
+            mail_from,
+            relaxed_limits,
+            log_json,
+        } => {
             init_logs(log_json);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             rt.block_on(serve(db, listen, demo, public_url, smtp_url, mail_from, relaxed_limits))
@@ -117,7 +130,8 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn init_logs(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=info".into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
@@ -126,11 +140,22 @@ fn init_logs(json: bool) {
     }
 }
 
-async fn serve(db_path: PathBuf, listen: SocketAddr, demo: bool, public_url: Option<String>, smtp_url: Option<String>, mail_from: String, relaxed: bool) -> anyhow::Result<()> {
+async fn serve(
+    db_path: PathBuf,
+    listen: SocketAddr,
+    demo: bool,
+    public_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: String,
+    relaxed: bool,
+) -> anyhow::Result<()> {
     let db = Db::open(&db_path)?;
     let accounts = if demo {
         if roster_server::account_count(&db)? > 0 {
-            anyhow::bail!("--demo seeds only an empty database; {} already has accounts. Use a new --db path.", db_path.display());
+            anyhow::bail!(
+                "--demo seeds only an empty database; {} already has accounts. Use a new --db path.",
+                db_path.display()
+            );
         }
         seed::demo(&db, chrono::Utc::now())?
     } else {

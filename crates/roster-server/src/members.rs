@@ -3,15 +3,19 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use roster_api::{
+    AuditAction, ErrorCode, Me, Member, MemberPatch, MemberSort, MemberUpdate, Page, Role, Seats,
+    SignInMethod, TeamPolicy,
+};
 use rusqlite::{Transaction, params};
-use roster_api::{ErrorCode, Me, Member, MemberPatch, MemberSort, MemberUpdate, Page, Role, Seats, SignInMethod, TeamPolicy, AuditAction};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::audit::{self, Target};
-use crate::auth::Caller;
+use crate::auth::{Caller, CallerFacts, View};
 use crate::db::{self, OptionalRow};
 use crate::error::{ApiError, Json, Path, Query};
+use crate::paging::{check_limit, decode_cursor, encode_cursor, like_pattern};
 use crate::{AppState, promotions};
 
 pub async fn me(State(st): State<AppState>, caller: Caller) -> Result<axum::Json<Me>, ApiError> {
@@ -19,38 +23,44 @@ pub async fn me(State(st): State<AppState>, caller: Caller) -> Result<axum::Json
     let account_id = caller.account_id;
     let policy = caller.policy();
     let seats = st.db.read(move |tx| seats(tx, account_id, policy, now)).await?;
-    Ok(axum::Json(Me { account: caller.account, user: caller.user, role: caller.role, policy: policy.clone(), seats }))
+    Ok(axum::Json(Me {
+        account: caller.account,
+        user: caller.user,
+        role: caller.role,
+        policy: policy.clone(),
+        seats,
+    }))
 }
 
 pub async fn roles(caller: Caller) -> axum::Json<Page<Role>> {
     axum::Json(Page { data: caller.policy().roles.clone(), next_cursor: None })
 }
 
-pub fn seats(tx: &Transaction<'_>, account_id: i64, policy: &TeamPolicy, now: chrono::DateTime<chrono::Utc>) -> Result<Seats, ApiError> {
-    let members: u32 = tx.query_row("SELECT count(*) FROM memberships WHERE account_id = ?1", [account_id], |r| r.get(0))?;
+pub fn seats(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    policy: &TeamPolicy,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Seats, ApiError> {
+    let members: u32 = tx.query_row(
+        "SELECT count(*) FROM memberships WHERE account_id = ?1",
+        [account_id],
+        |r| r.get(0),
+    )?;
     let pending_invites: u32 = tx.query_row(
         "SELECT count(*) FROM invites WHERE account_id = ?1 AND status = 'pending' AND expires_at > ?2",
         params![account_id, db::ts(now)],
         |r| r.get(0),
     )?;
-    Ok(Seats { members, pending_invites, used: members + pending_invites, limit: policy.seat_limit })
+    Ok(Seats {
+        members,
+        pending_invites,
+        used: members + pending_invites,
+        limit: policy.seat_limit,
+    })
 }
 
 const MEMBER_COLUMNS: &str = "m.id, u.id, u.public_id, u.email, u.name, m.role, m.joined_at, m.last_login_at, u.sign_in_method, m.quota";
-
-/// How a member is shown to this caller: sign-in method only to team managers, quota only
-/// where the policy has quotas.
-#[derive(Clone, Copy)]
-pub struct View {
-    pub show_sign_in: bool,
-    pub quotas: bool,
-}
-
-impl View {
-    pub fn of(caller: &Caller) -> View {
-        View { show_sign_in: caller.manages_team(), quotas: caller.policy().member_quotas }
-    }
-}
 
 pub struct MemberRow {
     pub membership_id: i64,
@@ -79,7 +89,12 @@ fn member_row(r: &rusqlite::Row<'_>, view: View) -> rusqlite::Result<MemberRow> 
     })
 }
 
-pub fn find_member(tx: &Transaction<'_>, account_id: i64, user_public_id: &str, view: View) -> Result<Option<MemberRow>, ApiError> {
+pub fn find_member(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    user_public_id: &str,
+    view: View,
+) -> Result<Option<MemberRow>, ApiError> {
     Ok(tx
         .query_row(
             &format!("SELECT {MEMBER_COLUMNS} FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = ?1 AND u.public_id = ?2"),
@@ -89,15 +104,29 @@ pub fn find_member(tx: &Transaction<'_>, account_id: i64, user_public_id: &str, 
         .opt()?)
 }
 
-fn require_member(tx: &Transaction<'_>, account_id: i64, user_public_id: &str, view: View) -> Result<MemberRow, ApiError> {
+fn require_member(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    user_public_id: &str,
+    view: View,
+) -> Result<MemberRow, ApiError> {
     find_member(tx, account_id, user_public_id, view)?.ok_or_else(|| ApiError::not_found("member"))
 }
 
-pub fn owner_count(tx: &Transaction<'_>, account_id: i64, policy: &TeamPolicy) -> Result<u32, ApiError> {
-    let owner_roles: Vec<&str> = policy.roles.iter().filter(|r| r.is_owner).map(|r| r.id.as_str()).collect();
+pub fn owner_count(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    policy: &TeamPolicy,
+) -> Result<u32, ApiError> {
+    let owner_roles: Vec<&str> =
+        policy.roles.iter().filter(|r| r.is_owner).map(|r| r.id.as_str()).collect();
     let mut n = 0;
     for role in owner_roles {
-        let c: u32 = tx.query_row("SELECT count(*) FROM memberships WHERE account_id = ?1 AND role = ?2", params![account_id, role], |r| r.get(0))?;
+        let c: u32 = tx.query_row(
+            "SELECT count(*) FROM memberships WHERE account_id = ?1 AND role = ?2",
+            params![account_id, role],
+            |r| r.get(0),
+        )?;
         n += c;
     }
     Ok(n)
@@ -108,84 +137,25 @@ fn is_owner_role(policy: &TeamPolicy, role: &str) -> bool {
 }
 
 /// Refuses a change that would leave the account without an owner.
-fn guard_last_owner(tx: &Transaction<'_>, caller: &CallerFacts, target: &Member, verb: &str) -> Result<(), ApiError> {
-    if is_owner_role(caller.policy, &target.role) && owner_count(tx, caller.account_id, caller.policy)? <= 1 {
+fn guard_last_owner(
+    tx: &Transaction<'_>,
+    caller: &CallerFacts,
+    target: &Member,
+    verb: &str,
+) -> Result<(), ApiError> {
+    if is_owner_role(caller.policy, &target.role)
+        && owner_count(tx, caller.account_id, caller.policy)? <= 1
+    {
         let owner = caller.policy.role(&target.role).map_or("owner", |r| r.name.as_str());
         return Err(ApiError::conflict(
             ErrorCode::LastOwner,
-            format!("{} is the last {owner} of {}: {verb} would leave the team without one. Make someone else {owner} first.", target.name, caller.account_name),
+            format!(
+                "{} is the last {owner} of {}: {verb} would leave the team without one. Make someone else {owner} first.",
+                target.name, caller.account_name
+            ),
         ));
     }
     Ok(())
-}
-
-/// The parts of a `Caller` a blocking database closure needs.
-pub struct CallerFacts {
-    pub account_id: i64,
-    pub account_name: String,
-    pub user_id: i64,
-    pub is_owner: bool,
-    pub policy: &'static TeamPolicy,
-    pub view: View,
-}
-
-impl CallerFacts {
-    pub fn of(c: &Caller) -> CallerFacts {
-        CallerFacts {
-            account_id: c.account_id,
-            account_name: c.account.name.clone(),
-            user_id: c.user_id,
-            is_owner: c.is_owner(),
-            policy: c.policy(),
-            view: View::of(c),
-        }
-    }
-}
-
-pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
-    let Some(c) = cursor else { return Ok(None) };
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(c)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix("c1:").and_then(|n| n.parse::<i64>().ok()))
-        .map(Some)
-        .ok_or_else(|| ApiError::bad_request("cursor: not a cursor this server issued; start again without it."))
-}
-
-pub fn encode_cursor(id: i64) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("c1:{id}"))
-}
-
-pub fn check_limit(limit: Option<u32>) -> Result<usize, ApiError> {
-    match limit {
-        None => Ok(50),
-        Some(n @ 1..=200) => Ok(n as usize),
-        Some(_) => Err(ApiError::bad_request("limit: must be between 1 and 200.")),
-    }
-}
-
-/// `LIKE` pattern matching the search term `q` as a plain substring; `None` for no search.
-pub fn like_pattern(q: Option<&str>) -> Result<Option<String>, ApiError> {
-    let Some(q) = q.filter(|q| !q.is_empty()) else { return Ok(None) };
-    if q.chars().count() > 200 {
-        return Err(ApiError::bad_request("q: at most 200 characters."));
-    }
-    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    Ok(Some(format!("%{escaped}%")))
-}
-
-/// Turns `limit + 1` fetched rows into a page.
-pub fn page<T>(mut rows: Vec<(i64, T)>, limit: usize) -> Page<T> {
-    let next_cursor = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|(id, _)| encode_cursor(*id))
-    } else {
-        None
-    };
-    Page { data: rows.into_iter().map(|(_, t)| t).collect(), next_cursor }
 }
 
 #[derive(Deserialize)]
@@ -199,13 +169,22 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Query<ListQuery>) -> Result<axum::Json<Page<Member>>, ApiError> {
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<axum::Json<Page<Member>>, ApiError> {
     let limit = check_limit(query.limit)?;
     let after = ListCursor::decode(query.sort, query.cursor.as_deref())?;
     if let Some(role) = &query.role
-        && caller.policy().role(role).is_none() {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UnknownRole, unknown_role_message(caller.policy(), role)));
-        }
+        && caller.policy().role(role).is_none()
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::UnknownRole,
+            unknown_role_message(caller.policy(), role),
+        ));
+    }
     let pattern = like_pattern(query.q.as_deref())?;
     let view = View::of(&caller);
     let account_id = caller.account_id;
@@ -277,7 +256,11 @@ impl ListCursor {
     }
 }
 
-pub async fn get(State(st): State<AppState>, caller: Caller, Path(user_id): Path<String>) -> Result<axum::Json<Member>, ApiError> {
+pub async fn get(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(user_id): Path<String>,
+) -> Result<axum::Json<Member>, ApiError> {
     let view = View::of(&caller);
     let account_id = caller.account_id;
     let m = st.db.read(move |tx| require_member(tx, account_id, &user_id, view)).await?;
@@ -298,11 +281,18 @@ pub async fn update(
     caller.require_manager()?;
     let policy = caller.policy();
     if let Some(role) = &patch.role
-        && policy.role(role).is_none() {
-            return Err(ApiError::unprocessable(ErrorCode::UnknownRole, unknown_role_message(policy, role)));
-        }
+        && policy.role(role).is_none()
+    {
+        return Err(ApiError::unprocessable(
+            ErrorCode::UnknownRole,
+            unknown_role_message(policy, role),
+        ));
+    }
     if patch.quota.is_some() && !policy.member_quotas {
-        return Err(ApiError::unprocessable(ErrorCode::NotAllowedByPolicy, "This team has no per-member quotas."));
+        return Err(ApiError::unprocessable(
+            ErrorCode::NotAllowedByPolicy,
+            "This team has no per-member quotas.",
+        ));
     }
     let facts = CallerFacts::of(&caller);
     let requester = caller.user.clone();
@@ -319,7 +309,10 @@ pub async fn update(
                 let old = target.member.quota.flatten();
                 if old != quota {
                     // `as i64` keeps the bits of quotas above i64::MAX; `member_row` reads them back.
-                    tx.execute("UPDATE memberships SET quota = ?2 WHERE id = ?1", params![target.membership_id, quota.map(|q| q as i64)])?;
+                    tx.execute(
+                        "UPDATE memberships SET quota = ?2 WHERE id = ?1",
+                        params![target.membership_id, quota.map(|q| q as i64)],
+                    )?;
                     events.push(audit::record(
                         tx,
                         facts.account_id,
@@ -338,19 +331,33 @@ pub async fn update(
                     return Err(ApiError::new(
                         StatusCode::FORBIDDEN,
                         ErrorCode::OwnerOnly,
-                        format!("Only {} can grant or take away an owner role.", crate::auth::role_names(facts.policy, |r| r.is_owner)),
+                        format!(
+                            "Only {} can grant or take away an owner role.",
+                            crate::auth::role_names(facts.policy, |r| r.is_owner)
+                        ),
                     ));
                 }
                 if demoting && !promoting {
                     guard_last_owner(tx, &facts, &target.member, "demoting them")?;
                 }
                 if promoting && !demoting && facts.policy.owner_promotion_confirmation {
-                    let (p, ev) = promotions::request(tx, &facts, &requester, &target, role, now, &confirm_base)?;
+                    let (p, ev) = promotions::request(
+                        tx,
+                        &facts,
+                        &requester,
+                        &target,
+                        role,
+                        now,
+                        &confirm_base,
+                    )?;
                     promotion = Some(p);
                     events.extend(ev);
                     mailed = true;
                 } else {
-                    tx.execute("UPDATE memberships SET role = ?2 WHERE id = ?1", params![target.membership_id, role])?;
+                    tx.execute(
+                        "UPDATE memberships SET role = ?2 WHERE id = ?1",
+                        params![target.membership_id, role],
+                    )?;
                     events.push(audit::record(
                         tx,
                         facts.account_id,
@@ -362,7 +369,8 @@ pub async fn update(
                     )?);
                 }
             }
-            let member = require_member(tx, facts.account_id, &target.member.user_id, facts.view)?.member;
+            let member =
+                require_member(tx, facts.account_id, &target.member.user_id, facts.view)?.member;
             Ok((MemberUpdate { member, promotion }, events, mailed))
         })
         .await?;
@@ -373,7 +381,11 @@ pub async fn update(
     Ok(axum::Json(update))
 }
 
-pub async fn remove(State(st): State<AppState>, caller: Caller, Path(user_id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn remove(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(user_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     caller.require_manager()?;
     let facts = CallerFacts::of(&caller);
     let now = st.now();
@@ -385,11 +397,18 @@ pub async fn remove(State(st): State<AppState>, caller: Caller, Path(user_id): P
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     ErrorCode::OwnerOnly,
-                    format!("Only {} can remove an owner.", crate::auth::role_names(facts.policy, |r| r.is_owner)),
+                    format!(
+                        "Only {} can remove an owner.",
+                        crate::auth::role_names(facts.policy, |r| r.is_owner)
+                    ),
                 ));
             }
             guard_last_owner(tx, &facts, &target.member, "removing them")?;
-            let action = if target.user_id == facts.user_id { AuditAction::MemberLeft } else { AuditAction::MemberRemoved };
+            let action = if target.user_id == facts.user_id {
+                AuditAction::MemberLeft
+            } else {
+                AuditAction::MemberRemoved
+            };
             drop_membership(tx, facts.account_id, &target, action, Some(facts.user_id), now)
         })
         .await?;
@@ -399,7 +418,11 @@ pub async fn remove(State(st): State<AppState>, caller: Caller, Path(user_id): P
 
 pub async fn leave(State(st): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
     if !caller.policy().members_can_leave {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::NotAllowedByPolicy, "Members cannot leave this team themselves; ask an owner to remove you."));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::NotAllowedByPolicy,
+            "Members cannot leave this team themselves; ask an owner to remove you.",
+        ));
     }
     let facts = CallerFacts::of(&caller);
     let me = caller.user.id.clone();
@@ -409,7 +432,14 @@ pub async fn leave(State(st): State<AppState>, caller: Caller) -> Result<StatusC
         .write(move |tx| {
             let target = require_member(tx, facts.account_id, &me, facts.view)?;
             guard_last_owner(tx, &facts, &target.member, "leaving")?;
-            drop_membership(tx, facts.account_id, &target, AuditAction::MemberLeft, Some(facts.user_id), now)
+            drop_membership(
+                tx,
+                facts.account_id,
+                &target,
+                AuditAction::MemberLeft,
+                Some(facts.user_id),
+                now,
+            )
         })
         .await?;
     st.publish(events);
@@ -428,11 +458,22 @@ fn drop_membership(
 ) -> Result<Vec<(i64, roster_api::AuditEvent)>, ApiError> {
     tx.execute("DELETE FROM memberships WHERE id = ?1", [target.membership_id])?;
     tx.execute("DELETE FROM idempotency WHERE key_id IN (SELECT id FROM api_keys WHERE account_id = ?1 AND user_id = ?2)", params![account_id, target.user_id])?;
-    tx.execute("DELETE FROM api_keys WHERE account_id = ?1 AND user_id = ?2", params![account_id, target.user_id])?;
+    tx.execute(
+        "DELETE FROM api_keys WHERE account_id = ?1 AND user_id = ?2",
+        params![account_id, target.user_id],
+    )?;
     tx.execute(
         "UPDATE owner_promotions SET status = 'cancelled', decided_at = ?3 WHERE account_id = ?1 AND (user_id = ?2 OR requested_by = ?2) AND status = 'pending'",
         params![account_id, target.user_id, db::ts(now)],
     )?;
-    let ev = audit::record(tx, account_id, action, actor, Target::member(&target.member), json!({"role": target.member.role}), now)?;
+    let ev = audit::record(
+        tx,
+        account_id,
+        action,
+        actor,
+        Target::member(&target.member),
+        json!({"role": target.member.role}),
+        now,
+    )?;
     Ok(vec![ev])
 }

@@ -65,7 +65,11 @@ pub fn problem_page(err: &crate::ApiError) -> Response {
         roster_api::ErrorCode::RateLimited => "Too many attempts",
         _ => "Could not complete this",
     };
-    let mut res = page(err.status, title, &format!("<h1>{}</h1><p class=\"bad\">{}</p>", esc(title), esc(&err.detail)));
+    let mut res = page(
+        err.status,
+        title,
+        &format!("<h1>{}</h1><p class=\"bad\">{}</p>", esc(title), esc(&err.detail)),
+    );
     if let Some(secs) = err.retry_after {
         res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }

@@ -3,8 +3,8 @@
 
 use std::sync::LazyLock;
 
-use roster_api::{Access, Delivery, Permissions, Role, TeamPolicy};
 use Access::{Full, FullExceptDelete, LimitedRead, Read};
+use roster_api::{Access, Delivery, Permissions, Role, TeamPolicy};
 
 const NO: Access = Access::None;
 
@@ -33,8 +33,20 @@ pub static PRESETS: LazyLock<Vec<Preset>> = LazyLock::new(|| {
             summary: "Owner and member; invites are links shared by any channel, valid 14 days; no seat limit.",
             policy: TeamPolicy {
                 roles: vec![
-                    role("owner", "Owner", "Everything: invite and remove users, manage API keys, launch and stop any resource, billing, account settings.", true, [Full, Full, Full, Full]),
-                    role("member", "Member", "Launch and stop resources, view billing, use API keys created by owners. Cannot invite users or change settings.", false, [Read, Full, Read, NO]),
+                    role(
+                        "owner",
+                        "Owner",
+                        "Everything: invite and remove users, manage API keys, launch and stop any resource, billing, account settings.",
+                        true,
+                        [Full, Full, Full, Full],
+                    ),
+                    role(
+                        "member",
+                        "Member",
+                        "Launch and stop resources, view billing, use API keys created by owners. Cannot invite users or change settings.",
+                        false,
+                        [Read, Full, Read, NO],
+                    ),
                 ],
                 default_role: "member".into(),
                 invite_lifetime_days: 14,
@@ -53,12 +65,48 @@ pub static PRESETS: LazyLock<Vec<Preset>> = LazyLock::new(|| {
             summary: "Six roles over resources, billing and settings; e-mail invites that may require secure sign-in; promoting to owner needs the requesting owner's confirmation.",
             policy: TeamPolicy {
                 roles: vec![
-                    role("owner", "Owner", "Full access to shared resources, billing and team settings.", true, [Full, Full, Full, Full]),
-                    role("biller", "Biller", "Full access to billing; no access to resources or team settings.", false, [Read, NO, Full, NO]),
-                    role("billing_viewer", "Billing viewer", "Limited read-only access to billing.", false, [Read, NO, LimitedRead, NO]),
-                    role("member", "Member", "Full access to shared resources; read-only team settings; no billing.", false, [Read, Full, NO, Read]),
-                    role("modifier", "Modifier", "Full access to shared resources except deleting them; read-only team settings.", false, [Read, FullExceptDelete, NO, Read]),
-                    role("resource_viewer", "Resource viewer", "Read-only access to shared resources and team settings.", false, [Read, Read, NO, Read]),
+                    role(
+                        "owner",
+                        "Owner",
+                        "Full access to shared resources, billing and team settings.",
+                        true,
+                        [Full, Full, Full, Full],
+                    ),
+                    role(
+                        "biller",
+                        "Biller",
+                        "Full access to billing; no access to resources or team settings.",
+                        false,
+                        [Read, NO, Full, NO],
+                    ),
+                    role(
+                        "billing_viewer",
+                        "Billing viewer",
+                        "Limited read-only access to billing.",
+                        false,
+                        [Read, NO, LimitedRead, NO],
+                    ),
+                    role(
+                        "member",
+                        "Member",
+                        "Full access to shared resources; read-only team settings; no billing.",
+                        false,
+                        [Read, Full, NO, Read],
+                    ),
+                    role(
+                        "modifier",
+                        "Modifier",
+                        "Full access to shared resources except deleting them; read-only team settings.",
+                        false,
+                        [Read, FullExceptDelete, NO, Read],
+                    ),
+                    role(
+                        "resource_viewer",
+                        "Resource viewer",
+                        "Read-only access to shared resources and team settings.",
+                        false,
+                        [Read, Read, NO, Read],
+                    ),
                 ],
                 default_role: "member".into(),
                 invite_lifetime_days: 14,
@@ -77,9 +125,27 @@ pub static PRESETS: LazyLock<Vec<Preset>> = LazyLock::new(|| {
             summary: "Invite by e-mail or one-click link; per-member quotas; members may leave.",
             policy: TeamPolicy {
                 roles: vec![
-                    role("owner", "Owner", "Manages the team, quotas and billing.", true, [Full, Full, Full, Full]),
-                    role("admin", "Admin", "Manages members and invitations; cannot grant ownership.", false, [Full, Full, Read, Read]),
-                    role("member", "Member", "Uses the team's quota and API in the team context.", false, [Read, Full, NO, NO]),
+                    role(
+                        "owner",
+                        "Owner",
+                        "Manages the team, quotas and billing.",
+                        true,
+                        [Full, Full, Full, Full],
+                    ),
+                    role(
+                        "admin",
+                        "Admin",
+                        "Manages members and invitations; cannot grant ownership.",
+                        false,
+                        [Full, Full, Read, Read],
+                    ),
+                    role(
+                        "member",
+                        "Member",
+                        "Uses the team's quota and API in the team context.",
+                        false,
+                        [Read, Full, NO, NO],
+                    ),
                 ],
                 default_role: "member".into(),
                 invite_lifetime_days: 7,
@@ -98,8 +164,20 @@ pub static PRESETS: LazyLock<Vec<Preset>> = LazyLock::new(|| {
             summary: "Administrator and member; invites restricted to an identity provider (with tenant), separate notification e-mail, 14 days, 10 seats.",
             policy: TeamPolicy {
                 roles: vec![
-                    role("administrator", "Administrator", "Full access, including user management, subscriptions, secrets, billing address and organization settings.", true, [Full, Full, Full, Full]),
-                    role("member", "Member", "Uses every module the organization has; cannot manage users, invitations or subscriptions.", false, [Read, Full, NO, NO]),
+                    role(
+                        "administrator",
+                        "Administrator",
+                        "Full access, including user management, subscriptions, secrets, billing address and organization settings.",
+                        true,
+                        [Full, Full, Full, Full],
+                    ),
+                    role(
+                        "member",
+                        "Member",
+                        "Uses every module the organization has; cannot manage users, invitations or subscriptions.",
+                        false,
+                        [Read, Full, NO, NO],
+                    ),
                 ],
                 default_role: "member".into(),
                 invite_lifetime_days: 14,
@@ -118,10 +196,34 @@ pub static PRESETS: LazyLock<Vec<Preset>> = LazyLock::new(|| {
             summary: "Admin, developer, billing manager and viewer; e-mail invites valid 7 days; full activity log.",
             policy: TeamPolicy {
                 roles: vec![
-                    role("admin", "Admin", "Full control over the organization: members, billing, settings and all projects.", true, [Full, Full, Full, Full]),
-                    role("developer", "Developer", "Build and ship: create projects, manage API keys, view usage.", false, [Read, Full, Read, Read]),
-                    role("billing_manager", "Billing manager", "Manage credits and subscriptions, view usage; no API access.", false, [Read, NO, Full, Read]),
-                    role("viewer", "Viewer", "Read-only access: view everything, change nothing.", false, [Read, Read, Read, Read]),
+                    role(
+                        "admin",
+                        "Admin",
+                        "Full control over the organization: members, billing, settings and all projects.",
+                        true,
+                        [Full, Full, Full, Full],
+                    ),
+                    role(
+                        "developer",
+                        "Developer",
+                        "Build and ship: create projects, manage API keys, view usage.",
+                        false,
+                        [Read, Full, Read, Read],
+                    ),
+                    role(
+                        "billing_manager",
+                        "Billing manager",
+                        "Manage credits and subscriptions, view usage; no API access.",
+                        false,
+                        [Read, NO, Full, Read],
+                    ),
+                    role(
+                        "viewer",
+                        "Viewer",
+                        "Read-only access: view everything, change nothing.",
+                        false,
+                        [Read, Read, Read, Read],
+                    ),
                 ],
                 default_role: "developer".into(),
                 invite_lifetime_days: 7,

@@ -5,18 +5,23 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use roster_api::{
+    AuditAction, AuditEvent, ErrorCode, OwnerPromotion, Page, PromotionConfirmation,
+    PromotionStatus, UserRef,
+};
 use rusqlite::{Transaction, params};
-use roster_api::{AuditAction, AuditEvent, ErrorCode, OwnerPromotion, Page, PromotionConfirmation, PromotionStatus, UserRef};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::audit::{self, Target};
 use crate::auth::Caller;
+use crate::auth::CallerFacts;
 use crate::db::{self, OptionalRow};
 use crate::error::{ApiError, Json, Path, Query};
 use crate::mail::{self, Mail};
-use crate::members::{CallerFacts, MemberRow, check_limit, decode_cursor};
+use crate::members::MemberRow;
 use crate::pages::{self, esc};
+use crate::paging::{check_limit, decode_cursor};
 use crate::{AppState, presets};
 
 const LIFETIME_HOURS: i64 = 72;
@@ -98,7 +103,10 @@ pub fn request(
             account_id: Some(facts.account_id),
             kind: "owner_promotion_confirm",
             to: &requester.email,
-            subject: format!("Confirm: make {} {role_name} of {}", target.member.name, facts.account_name),
+            subject: format!(
+                "Confirm: make {} {role_name} of {}",
+                target.member.name, facts.account_name
+            ),
             body: format!(
                 "You asked to make {} ({}) {role_name} of {}.\n\nThe change takes effect only when you confirm it here:\n{base}/confirm-owner/{token}\n\nThe link works for {LIFETIME_HOURS} hours. If you did not ask for this, ignore this e-mail and cancel the request in Roster.\n",
                 target.member.name, target.member.email, facts.account_name
@@ -114,7 +122,8 @@ pub fn request(
         json!({"from": target.member.role, "to": role, "promotion_id": public_id}),
         now,
     )?;
-    let p = tx.query_row(&format!("{SELECT} WHERE p.public_id = ?1"), [&public_id], |r| row(r, &now_s))?;
+    let p = tx
+        .query_row(&format!("{SELECT} WHERE p.public_id = ?1"), [&public_id], |r| row(r, &now_s))?;
     Ok((p.promotion, vec![ev]))
 }
 
@@ -126,7 +135,11 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Query<ListQuery>) -> Result<axum::Json<Page<OwnerPromotion>>, ApiError> {
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<axum::Json<Page<OwnerPromotion>>, ApiError> {
     caller.require_manager()?;
     let limit = check_limit(query.limit)?;
     let before = decode_cursor(query.cursor.as_deref())?.unwrap_or(i64::MAX);
@@ -135,7 +148,9 @@ pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Quer
     let page = st
         .db
         .read(move |tx| {
-            let mut stmt = tx.prepare_cached(&format!("{SELECT} WHERE p.account_id = ?1 AND p.id < ?2 ORDER BY p.id DESC"))?;
+            let mut stmt = tx.prepare_cached(&format!(
+                "{SELECT} WHERE p.account_id = ?1 AND p.id < ?2 ORDER BY p.id DESC"
+            ))?;
             let mut rows = Vec::new();
             for r in stmt.query_map(params![account_id, before], |r| row(r, &now))? {
                 let r = r?;
@@ -146,13 +161,17 @@ pub async fn list(State(st): State<AppState>, caller: Caller, Query(query): Quer
                     }
                 }
             }
-            Ok(crate::members::page(rows, limit))
+            Ok(crate::paging::page(rows, limit))
         })
         .await?;
     Ok(axum::Json(page))
 }
 
-pub async fn cancel(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<axum::Json<OwnerPromotion>, ApiError> {
+pub async fn cancel(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<OwnerPromotion>, ApiError> {
     caller.require_manager()?;
     let account_id = caller.account_id;
     let actor = caller.user_id;
@@ -162,15 +181,31 @@ pub async fn cancel(State(st): State<AppState>, caller: Caller, Path(id): Path<S
         .write(move |tx| {
             let now_s = db::ts(now);
             let cur = tx
-                .query_row(&format!("{SELECT} WHERE p.account_id = ?1 AND p.public_id = ?2"), params![account_id, id], |r| row(r, &now_s))
+                .query_row(
+                    &format!("{SELECT} WHERE p.account_id = ?1 AND p.public_id = ?2"),
+                    params![account_id, id],
+                    |r| row(r, &now_s),
+                )
                 .opt()?
                 .ok_or_else(|| ApiError::not_found("owner promotion"))?;
             if cur.promotion.status != PromotionStatus::Pending {
                 return Err(not_pending(&cur.promotion));
             }
-            tx.execute("UPDATE owner_promotions SET status = 'cancelled', decided_at = ?2 WHERE id = ?1", params![cur.rowid, now_s])?;
-            let ev = audit::record(tx, account_id, AuditAction::OwnerPromotionCancelled, Some(actor), Target::user(&cur.promotion.user), json!({"promotion_id": cur.promotion.id}), now)?;
-            let p = tx.query_row(&format!("{SELECT} WHERE p.id = ?1"), [cur.rowid], |r| row(r, &now_s))?;
+            tx.execute(
+                "UPDATE owner_promotions SET status = 'cancelled', decided_at = ?2 WHERE id = ?1",
+                params![cur.rowid, now_s],
+            )?;
+            let ev = audit::record(
+                tx,
+                account_id,
+                AuditAction::OwnerPromotionCancelled,
+                Some(actor),
+                Target::user(&cur.promotion.user),
+                json!({"promotion_id": cur.promotion.id}),
+                now,
+            )?;
+            let p = tx
+                .query_row(&format!("{SELECT} WHERE p.id = ?1"), [cur.rowid], |r| row(r, &now_s))?;
             Ok((p.promotion, vec![ev]))
         })
         .await?;
@@ -185,7 +220,12 @@ fn not_pending(p: &OwnerPromotion) -> ApiError {
         PromotionStatus::Expired => "expired",
         PromotionStatus::Pending => "pending",
     };
-    ApiError::conflict(ErrorCode::PromotionNotPending, format!("This owner promotion was {state}. Ask for a new one from the member's role menu if it is still wanted."))
+    ApiError::conflict(
+        ErrorCode::PromotionNotPending,
+        format!(
+            "This owner promotion was {state}. Ask for a new one from the member's role menu if it is still wanted."
+        ),
+    )
 }
 
 /// Applies the promotion the token stands for; returns it and the account's name.
@@ -256,7 +296,10 @@ async fn confirm_token(st: &AppState, token: String) -> Result<(OwnerPromotion, 
     Ok((p, account_name))
 }
 
-pub async fn confirm(State(st): State<AppState>, Json(body): Json<PromotionConfirmation>) -> Result<axum::Json<OwnerPromotion>, ApiError> {
+pub async fn confirm(
+    State(st): State<AppState>,
+    Json(body): Json<PromotionConfirmation>,
+) -> Result<axum::Json<OwnerPromotion>, ApiError> {
     Ok(axum::Json(confirm_token(&st, body.token).await?.0))
 }
 
@@ -266,9 +309,18 @@ pub async fn page(State(st): State<AppState>, Path(token): Path<String>) -> Resp
         .db
         .read(move |tx| {
             let now_s = db::ts(now);
-            let p = tx.query_row(&format!("{SELECT} WHERE p.token_hash = ?1"), [db::sha256(&token)], |r| row(r, &now_s)).opt()?;
+            let p = tx
+                .query_row(
+                    &format!("{SELECT} WHERE p.token_hash = ?1"),
+                    [db::sha256(&token)],
+                    |r| row(r, &now_s),
+                )
+                .opt()?;
             let Some(p) = p else { return Ok(None) };
-            let name: String = tx.query_row("SELECT name FROM accounts WHERE id = ?1", [p.account_id], |r| r.get(0))?;
+            let name: String =
+                tx.query_row("SELECT name FROM accounts WHERE id = ?1", [p.account_id], |r| {
+                    r.get(0)
+                })?;
             Ok(Some((p.promotion, name)))
         })
         .await;
@@ -287,7 +339,11 @@ pub async fn page(State(st): State<AppState>, Path(token): Path<String>) -> Resp
             ),
         ),
         Ok(Some((p, _))) => pages::problem_page(&not_pending(&p)),
-        Ok(None) => pages::problem_page(&ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "This confirmation link is not valid. Copy the whole link from the e-mail.")),
+        Ok(None) => pages::problem_page(&ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "This confirmation link is not valid. Copy the whole link from the e-mail.",
+        )),
         Err(e) => pages::problem_page(&e),
     }
 }
@@ -297,7 +353,11 @@ pub async fn submit(State(st): State<AppState>, Path(token): Path<String>) -> Re
         Ok((p, account)) => pages::page(
             StatusCode::OK,
             "Owner confirmed",
-            &format!("<h1>Done</h1><p>{} is now an owner of {}.</p>", esc(&p.user.name), esc(&account)),
+            &format!(
+                "<h1>Done</h1><p>{} is now an owner of {}.</p>",
+                esc(&p.user.name),
+                esc(&account)
+            ),
         ),
         Err(e) => pages::problem_page(&e),
     }

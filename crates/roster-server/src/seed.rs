@@ -29,13 +29,28 @@ pub struct SeededAccount {
 /// Password of every demo user, for trying the join page's sign-in.
 pub const DEMO_PASSWORD: &str = "roster-demo-password";
 
-fn insert_account(tx: &Transaction<'_>, name: &str, preset: &str, now: DateTime<Utc>) -> rusqlite::Result<(i64, String)> {
+fn insert_account(
+    tx: &Transaction<'_>,
+    name: &str,
+    preset: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<(i64, String)> {
     let public_id = db::new_id("acc");
-    tx.execute("INSERT INTO accounts (public_id, name, preset, created_at) VALUES (?1, ?2, ?3, ?4)", params![public_id, name, preset, db::ts(now)])?;
+    tx.execute(
+        "INSERT INTO accounts (public_id, name, preset, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![public_id, name, preset, db::ts(now)],
+    )?;
     Ok((tx.last_insert_rowid(), public_id))
 }
 
-fn insert_user(tx: &Transaction<'_>, email: &str, name: &str, password_hash: Option<&str>, method: &str, at: DateTime<Utc>) -> rusqlite::Result<(i64, String)> {
+fn insert_user(
+    tx: &Transaction<'_>,
+    email: &str,
+    name: &str,
+    password_hash: Option<&str>,
+    method: &str,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<(i64, String)> {
     let public_id = db::new_id("usr");
     tx.execute(
         "INSERT INTO users (public_id, email, name, password_hash, sign_in_method, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -44,7 +59,15 @@ fn insert_user(tx: &Transaction<'_>, email: &str, name: &str, password_hash: Opt
     Ok((tx.last_insert_rowid(), public_id))
 }
 
-fn insert_membership(tx: &Transaction<'_>, account: i64, user: i64, role: &str, joined: DateTime<Utc>, last_login: Option<DateTime<Utc>>, quota: Option<i64>) -> rusqlite::Result<()> {
+fn insert_membership(
+    tx: &Transaction<'_>,
+    account: i64,
+    user: i64,
+    role: &str,
+    joined: DateTime<Utc>,
+    last_login: Option<DateTime<Utc>>,
+    quota: Option<i64>,
+) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO memberships (account_id, user_id, role, quota, joined_at, last_login_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![account, user, role, quota, db::ts(joined), last_login.map(db::ts)],
@@ -53,7 +76,12 @@ fn insert_membership(tx: &Transaction<'_>, account: i64, user: i64, role: &str, 
 }
 
 /// Issues a new API key for a member; returns the key, which is never stored in clear.
-pub fn issue_key(tx: &Transaction<'_>, account: i64, user: i64, now: DateTime<Utc>) -> rusqlite::Result<String> {
+pub fn issue_key(
+    tx: &Transaction<'_>,
+    account: i64,
+    user: i64,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<String> {
     let key = db::new_secret("rst_");
     tx.execute(
         "INSERT INTO api_keys (account_id, user_id, key_hash, prefix, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -63,7 +91,17 @@ pub fn issue_key(tx: &Transaction<'_>, account: i64, user: i64, now: DateTime<Ut
 }
 
 #[expect(clippy::too_many_arguments, reason = "one argument per column of the audit row it writes")]
-fn audit(tx: &Transaction<'_>, account: i64, action: &str, actor: Option<i64>, kind: &str, target_id: &str, email: &str, details: serde_json::Value, at: DateTime<Utc>) -> rusqlite::Result<()> {
+fn audit(
+    tx: &Transaction<'_>,
+    account: i64,
+    action: &str,
+    actor: Option<i64>,
+    kind: &str,
+    target_id: &str,
+    email: &str,
+    details: serde_json::Value,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO audit (account_id, action, actor_user_id, target_kind, target_id, target_email, details, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![account, action, actor, kind, target_id, email, details.to_string(), db::ts(at)],
@@ -72,21 +110,42 @@ fn audit(tx: &Transaction<'_>, account: i64, action: &str, actor: Option<i64>, k
 }
 
 /// Creates a real account with its first owner and prints-once key.
-pub fn create_account(db: &Db, name: &str, preset: &str, owner_email: &str, owner_name: &str, password: Option<&str>) -> anyhow::Result<SeededAccount> {
-    let p = presets::find(preset).ok_or_else(|| anyhow::anyhow!("unknown preset {preset}; one of: {}", preset_ids()))?;
-    let owner_role = p.policy.roles.iter().find(|r| r.is_owner).expect("every preset has an owner role").id.clone();
+pub fn create_account(
+    db: &Db,
+    name: &str,
+    preset: &str,
+    owner_email: &str,
+    owner_name: &str,
+    password: Option<&str>,
+) -> anyhow::Result<SeededAccount> {
+    let p = presets::find(preset)
+        .ok_or_else(|| anyhow::anyhow!("unknown preset {preset}; one of: {}", preset_ids()))?;
+    let owner_role = p
+        .policy
+        .roles
+        .iter()
+        .find(|r| r.is_owner)
+        .expect("every preset has an owner role")
+        .id
+        .clone();
     let hash = password.map(crate::join::hash_password).transpose()?;
     let now = Utc::now();
     db.blocking(|tx| {
         let (acc, acc_id) = insert_account(tx, name, preset, now)?;
-        let existing: Option<i64> = tx.query_row("SELECT id FROM users WHERE email = ?1", [owner_email], |r| r.get(0)).ok();
+        let existing: Option<i64> =
+            tx.query_row("SELECT id FROM users WHERE email = ?1", [owner_email], |r| r.get(0)).ok();
         let user = match existing {
             Some(u) => u,
             None => insert_user(tx, owner_email, owner_name, hash.as_deref(), "email", now)?.0,
         };
         insert_membership(tx, acc, user, &owner_role, now, None, None)?;
         let key = issue_key(tx, acc, user, now)?;
-        Ok(SeededAccount { id: acc_id, name: name.into(), preset: preset.into(), keys: vec![SeededKey { role: owner_role, email: owner_email.into(), key }] })
+        Ok(SeededAccount {
+            id: acc_id,
+            name: name.into(),
+            preset: preset.into(),
+            keys: vec![SeededKey { role: owner_role, email: owner_email.into(), key }],
+        })
     })
 }
 
@@ -122,11 +181,36 @@ struct DemoShape {
 
 fn demo_shape(preset: &str) -> DemoShape {
     match preset {
-        "owner-member-link" => DemoShape { name: "Northwind Labs", domain: "northwind.example", extra_members: 6, pending: 2 },
-        "six-roles-2fa" => DemoShape { name: "Bluefin Analytics", domain: "bluefin.example", extra_members: 5, pending: 2 },
-        "link-email-quotas" => DemoShape { name: "Kestrel AI", domain: "kestrel.example", extra_members: 6, pending: 2 },
-        "admin-member-idp" => DemoShape { name: "Harbor Health", domain: "harbor.example", extra_members: 3, pending: 2 },
-        _ => DemoShape { name: "Atlas Studio", domain: "atlas.example", extra_members: 7, pending: 3 },
+        "owner-member-link" => DemoShape {
+            name: "Northwind Labs",
+            domain: "northwind.example",
+            extra_members: 6,
+            pending: 2,
+        },
+        "six-roles-2fa" => DemoShape {
+            name: "Bluefin Analytics",
+            domain: "bluefin.example",
+            extra_members: 5,
+            pending: 2,
+        },
+        "link-email-quotas" => DemoShape {
+            name: "Kestrel AI",
+            domain: "kestrel.example",
+            extra_members: 6,
+            pending: 2,
+        },
+        "admin-member-idp" => DemoShape {
+            name: "Harbor Health",
+            domain: "harbor.example",
+            extra_members: 3,
+            pending: 2,
+        },
+        _ => DemoShape {
+            name: "Atlas Studio",
+            domain: "atlas.example",
+            extra_members: 7,
+            pending: 3,
+        },
     }
 }
 
@@ -228,9 +312,17 @@ fn in_date_order(tx: &Transaction<'_>, account: i64) -> rusqlite::Result<()> {
     // Only the names from TABLES are spliced in (SQL cannot bind a table or column name);
     // the account id is bound like every value.
     for (table, cols) in TABLES {
-        tx.execute(&format!("CREATE TEMP TABLE seed_sort AS SELECT * FROM {table} WHERE account_id = ?1"), [account])?;
+        tx.execute(
+            &format!("CREATE TEMP TABLE seed_sort AS SELECT * FROM {table} WHERE account_id = ?1"),
+            [account],
+        )?;
         tx.execute(&format!("DELETE FROM {table} WHERE account_id = ?1"), [account])?;
-        tx.execute(&format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM seed_sort ORDER BY created_at, id"), [])?;
+        tx.execute(
+            &format!(
+                "INSERT INTO {table} ({cols}) SELECT {cols} FROM seed_sort ORDER BY created_at, id"
+            ),
+            [],
+        )?;
         tx.execute("DROP TABLE seed_sort", [])?;
     }
     Ok(())
@@ -238,10 +330,19 @@ fn in_date_order(tx: &Transaction<'_>, account: i64) -> rusqlite::Result<()> {
 
 /// A big team for benchmarks: `members` members (the first is the owner, whose key is
 /// returned) and `invites` invites in every status, in one transaction.
-pub fn scale(db: &Db, name: &str, preset: &str, members: usize, invites: usize, now: DateTime<Utc>) -> anyhow::Result<SeededAccount> {
-    let p = presets::find(preset).ok_or_else(|| anyhow::anyhow!("unknown preset {preset}; one of: {}", preset_ids()))?;
+pub fn scale(
+    db: &Db,
+    name: &str,
+    preset: &str,
+    members: usize,
+    invites: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<SeededAccount> {
+    let p = presets::find(preset)
+        .ok_or_else(|| anyhow::anyhow!("unknown preset {preset}; one of: {}", preset_ids()))?;
     let owner_role = p.policy.roles.iter().find(|r| r.is_owner).expect("owner role").id.clone();
-    let others: Vec<&str> = p.policy.roles.iter().filter(|r| !r.is_owner).map(|r| r.id.as_str()).collect();
+    let others: Vec<&str> =
+        p.policy.roles.iter().filter(|r| !r.is_owner).map(|r| r.id.as_str()).collect();
     let tag = &db::new_id("s")[2..10];
     db.blocking(|tx| {
         let (acc, acc_id) = insert_account(tx, name, preset, now)?;

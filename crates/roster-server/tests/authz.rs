@@ -42,7 +42,9 @@ fn expected(role: &Role, need: Need, success: u16) -> Result<u16, (u16, &'static
         Need::Manager => Err((403, "forbidden")),
         Need::OwnerManager | Need::OwnerInvite(_) if !role.manages_team => Err((403, "forbidden")),
         Need::OwnerManager | Need::OwnerInvite(_) if !role.is_owner => Err((403, "owner_only")),
-        Need::OwnerInvite(policy) if policy.owner_promotion_confirmation => Err((422, "not_allowed_by_policy")),
+        Need::OwnerInvite(policy) if policy.owner_promotion_confirmation => {
+            Err((422, "not_allowed_by_policy"))
+        }
         Need::OwnerManager | Need::OwnerInvite(_) => Ok(success),
     }
 }
@@ -52,11 +54,23 @@ fn expected(role: &Role, need: Need, success: u16) -> Result<u16, (u16, &'static
 fn check(res: &Res, exp: Result<u16, (u16, &'static str)>, what: &str) -> bool {
     match exp {
         Ok(status) => {
-            assert_eq!(res.status.as_u16(), status, "{what}: expected {status}, got {}: {}", res.status, res.text);
+            assert_eq!(
+                res.status.as_u16(),
+                status,
+                "{what}: expected {status}, got {}: {}",
+                res.status,
+                res.text
+            );
             true
         }
         Err((status, code)) => {
-            assert_eq!(res.status.as_u16(), status, "{what}: expected {status} {code}, got {}: {}", res.status, res.text);
+            assert_eq!(
+                res.status.as_u16(),
+                status,
+                "{what}: expected {status} {code}, got {}: {}",
+                res.status,
+                res.text
+            );
             assert_eq!(res.code(), code, "{what}: {}", res.text);
             false
         }
@@ -80,11 +94,19 @@ impl<'a> Team<'a> {
     }
 
     fn role(&self, id: &str) -> &Role {
-        self.roles.iter().find(|r| r.id == id).unwrap_or_else(|| panic!("{}: role {id} not in the catalog", self.preset))
+        self.roles
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("{}: role {id} not in the catalog", self.preset))
     }
 
     fn owner_role(&self) -> String {
-        self.roles.iter().find(|r| r.is_owner).expect("every preset has an owner-level role").id.clone()
+        self.roles
+            .iter()
+            .find(|r| r.is_owner)
+            .expect("every preset has an owner-level role")
+            .id
+            .clone()
     }
 
     /// The non-owner role invites default to.
@@ -96,7 +118,10 @@ impl<'a> Team<'a> {
 
     /// A non-owner role other than `not`, or `not` itself when the catalog has no other.
     fn other_plain_role(&self, not: &str) -> String {
-        self.roles.iter().find(|r| !r.is_owner && r.id != not).map_or(not.to_string(), |r| r.id.clone())
+        self.roles
+            .iter()
+            .find(|r| !r.is_owner && r.id != not)
+            .map_or(not.to_string(), |r| r.id.clone())
     }
 
     /// A new member with `role`: invited by the owner-level key and joined by sign-up. Where
@@ -134,7 +159,12 @@ impl<'a> Team<'a> {
     /// Removes a throw-away member (gone already is fine).
     async fn drop_member(&self, user_id: &str) {
         let r = self.t.delete(&format!("/v1/members/{user_id}"), &self.owner_key).await;
-        assert!(matches!(r.status.as_u16(), 204 | 404), "cleanup of {user_id}: {} {}", r.status, r.text);
+        assert!(
+            matches!(r.status.as_u16(), 204 | 404),
+            "cleanup of {user_id}: {} {}",
+            r.status,
+            r.text
+        );
     }
 
     /// Revokes a throw-away invite so it gives its seat back (not pending any more is fine).
@@ -169,7 +199,8 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
 
     let roles = t.get("/v1/roles", key).await;
     check(&roles, expected(role, Need::Anyone, 200), &what("GET /v1/roles"));
-    let ids: Vec<&str> = roles.json["data"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        roles.json["data"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     let want: Vec<&str> = team.roles.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, want, "{}", what("GET /v1/roles ids"));
     assert!(roles.json["next_cursor"].is_null());
@@ -179,34 +210,66 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
     let members = list.json["data"].as_array().unwrap().clone();
     assert!(!members.is_empty());
     for m in &members {
-        assert_eq!(m.get("sign_in_method").is_some(), manager, "{}: sign_in_method shown iff manager: {m}", what("GET /v1/members"));
+        assert_eq!(
+            m.get("sign_in_method").is_some(),
+            manager,
+            "{}: sign_in_method shown iff manager: {m}",
+            what("GET /v1/members")
+        );
         if manager {
             assert!(m["sign_in_method"].is_string(), "{m}");
         }
-        assert_eq!(m.get("quota").is_some(), team.policy.member_quotas, "{}: quota iff the policy has quotas: {m}", what("GET /v1/members"));
+        assert_eq!(
+            m.get("quota").is_some(),
+            team.policy.member_quotas,
+            "{}: quota iff the policy has quotas: {m}",
+            what("GET /v1/members")
+        );
     }
 
-    let owner_id = t.get("/v1/me", &team.owner_key).await.ok()["user"]["id"].as_str().unwrap().to_string();
+    let owner_id =
+        t.get("/v1/me", &team.owner_key).await.ok()["user"]["id"].as_str().unwrap().to_string();
     let one = t.get(&format!("/v1/members/{owner_id}"), key).await;
     check(&one, expected(role, Need::Anyone, 200), &what("GET /v1/members/{id}"));
     assert_eq!(one.json["user_id"], owner_id.as_str());
-    assert_eq!(one.json.get("sign_in_method").is_some(), manager, "{}: {}", what("GET /v1/members/{id} sign_in_method"), one.text);
+    assert_eq!(
+        one.json.get("sign_in_method").is_some(),
+        manager,
+        "{}: {}",
+        what("GET /v1/members/{id} sign_in_method"),
+        one.text
+    );
 
     let invites = t.all("/v1/invites", key).await;
     assert!(!invites.is_empty(), "{}", what("GET /v1/invites"));
     for inv in &invites {
         assert!(inv.get("link").is_some(), "link is always present (null or string): {inv}");
         if manager && inv["status"] == "pending" {
-            assert!(inv["link"].is_string(), "{}: managers see the link of pending invites: {inv}", what("GET /v1/invites"));
+            assert!(
+                inv["link"].is_string(),
+                "{}: managers see the link of pending invites: {inv}",
+                what("GET /v1/invites")
+            );
         } else {
-            assert!(inv["link"].is_null(), "{}: no link for non-managers or non-pending invites: {inv}", what("GET /v1/invites"));
+            assert!(
+                inv["link"].is_null(),
+                "{}: no link for non-managers or non-pending invites: {inv}",
+                what("GET /v1/invites")
+            );
         }
     }
     let pending = t.all("/v1/invites?status=pending", &team.owner_key).await;
-    let pending_id = pending.first().expect("the demo has pending invites")["id"].as_str().unwrap().to_string();
+    let pending_id =
+        pending.first().expect("the demo has pending invites")["id"].as_str().unwrap().to_string();
     let one = t.get(&format!("/v1/invites/{pending_id}"), key).await;
     check(&one, expected(role, Need::Anyone, 200), &what("GET /v1/invites/{id}"));
-    assert_eq!(one.json["link"].is_string(), manager, "{}: {}", what("GET /v1/invites/{id} link"), one.text);
+    assert_eq!(
+        one.json["link"].is_string(),
+        manager,
+        "{}: {}",
+        what("GET /v1/invites/{id} link"),
+        one.text
+    );
 
     // --- PATCH /v1/members/{id}: an ordinary role change (or a no-op where there is only one plain role).
     let target = team.fresh_member(&plain).await;
@@ -217,13 +280,22 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
         assert!(res.json["promotion"].is_null());
     }
     let after = team.member(&target).await.ok();
-    assert_eq!(after["role"], if manager { to.as_str() } else { plain.as_str() }, "{}", what("PATCH plain role effect"));
+    assert_eq!(
+        after["role"],
+        if manager { to.as_str() } else { plain.as_str() },
+        "{}",
+        what("PATCH plain role effect")
+    );
     team.drop_member(&target).await;
 
     // --- PATCH: granting an owner-level role.
     let target = team.fresh_member(&plain).await;
     let res = t.patch(&format!("/v1/members/{target}"), key, json!({"role": owner_role})).await;
-    let granted = check(&res, expected(role, Need::OwnerManager, 200), &what("PATCH /v1/members/{id} grant owner"));
+    let granted = check(
+        &res,
+        expected(role, Need::OwnerManager, 200),
+        &what("PATCH /v1/members/{id} grant owner"),
+    );
     let after = team.member(&target).await.ok();
     if granted && team.policy.owner_promotion_confirmation {
         assert_eq!(res.json["promotion"]["status"], "pending", "{}", res.text);
@@ -233,16 +305,30 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
         assert_eq!(res.json["member"]["role"], owner_role.as_str(), "{}", res.text);
         assert_eq!(after["role"], owner_role.as_str());
     } else {
-        assert_eq!(after["role"], plain.as_str(), "{}: a refused grant changes nothing", what("PATCH grant owner"));
+        assert_eq!(
+            after["role"],
+            plain.as_str(),
+            "{}: a refused grant changes nothing",
+            what("PATCH grant owner")
+        );
     }
     team.drop_member(&target).await;
 
     // --- PATCH: taking an owner-level role away (from a second owner, so never the last one).
     let target = team.fresh_member(&owner_role).await;
     let res = t.patch(&format!("/v1/members/{target}"), key, json!({"role": plain})).await;
-    let taken = check(&res, expected(role, Need::OwnerManager, 200), &what("PATCH /v1/members/{id} take owner"));
+    let taken = check(
+        &res,
+        expected(role, Need::OwnerManager, 200),
+        &what("PATCH /v1/members/{id} take owner"),
+    );
     let after = team.member(&target).await.ok();
-    assert_eq!(after["role"], if taken { plain.as_str() } else { owner_role.as_str() }, "{}", what("PATCH take owner effect"));
+    assert_eq!(
+        after["role"],
+        if taken { plain.as_str() } else { owner_role.as_str() },
+        "{}",
+        what("PATCH take owner effect")
+    );
     team.drop_member(&target).await;
 
     // --- DELETE /v1/members/{id}: a plain member.
@@ -250,15 +336,31 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
     let res = t.delete(&format!("/v1/members/{target}"), key).await;
     let removed = check(&res, expected(role, Need::Manager, 204), &what("DELETE /v1/members/{id}"));
     let after = team.member(&target).await;
-    assert_eq!(after.status.as_u16(), if removed { 404 } else { 200 }, "{}: {}", what("DELETE effect"), after.text);
+    assert_eq!(
+        after.status.as_u16(),
+        if removed { 404 } else { 200 },
+        "{}: {}",
+        what("DELETE effect"),
+        after.text
+    );
     team.drop_member(&target).await;
 
     // --- DELETE: removing an owner (a second one).
     let target = team.fresh_member(&owner_role).await;
     let res = t.delete(&format!("/v1/members/{target}"), key).await;
-    let removed = check(&res, expected(role, Need::OwnerManager, 204), &what("DELETE /v1/members/{id} owner"));
+    let removed = check(
+        &res,
+        expected(role, Need::OwnerManager, 204),
+        &what("DELETE /v1/members/{id} owner"),
+    );
     let after = team.member(&target).await;
-    assert_eq!(after.status.as_u16(), if removed { 404 } else { 200 }, "{}: {}", what("DELETE owner effect"), after.text);
+    assert_eq!(
+        after.status.as_u16(),
+        if removed { 404 } else { 200 },
+        "{}: {}",
+        what("DELETE owner effect"),
+        after.text
+    );
     team.drop_member(&target).await;
 
     // --- POST /v1/invites: a plain role.
@@ -269,23 +371,36 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
         team.drop_invite(res.json["id"].as_str().unwrap()).await;
     } else {
         let found = t.all(&format!("/v1/invites?q={email}"), &team.owner_key).await;
-        assert!(found.is_empty(), "{}: a refused invite must not exist: {found:?}", what("POST /v1/invites"));
+        assert!(
+            found.is_empty(),
+            "{}: a refused invite must not exist: {found:?}",
+            what("POST /v1/invites")
+        );
     }
 
     // --- POST /v1/invites: an owner-level role.
     let email = unique_email(p);
     let res = t.post("/v1/invites", key, json!({"email": email, "role": owner_role})).await;
-    if check(&res, expected(role, Need::OwnerInvite(team.policy), 201), &what("POST /v1/invites owner role")) {
+    if check(
+        &res,
+        expected(role, Need::OwnerInvite(team.policy), 201),
+        &what("POST /v1/invites owner role"),
+    ) {
         team.drop_invite(res.json["id"].as_str().unwrap()).await;
     } else {
         let found = t.all(&format!("/v1/invites?q={email}"), &team.owner_key).await;
-        assert!(found.is_empty(), "{}: a refused invite must not exist: {found:?}", what("POST /v1/invites owner role"));
+        assert!(
+            found.is_empty(),
+            "{}: a refused invite must not exist: {found:?}",
+            what("POST /v1/invites owner role")
+        );
     }
 
     // --- POST /v1/invites/{id}/resend
     let id = team.fresh_invite(&plain).await;
     let res = t.post(&format!("/v1/invites/{id}/resend"), key, json!({})).await;
-    let resent = check(&res, expected(role, Need::Manager, 200), &what("POST /v1/invites/{id}/resend"));
+    let resent =
+        check(&res, expected(role, Need::Manager, 200), &what("POST /v1/invites/{id}/resend"));
     if resent {
         assert_eq!(res.json["times_sent"], 2, "{}", res.text);
         assert!(res.json["link"].is_string());
@@ -296,7 +411,8 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
     // --- POST /v1/invites/{id}/revoke
     let id = team.fresh_invite(&plain).await;
     let res = t.post(&format!("/v1/invites/{id}/revoke"), key, json!({})).await;
-    let revoked = check(&res, expected(role, Need::Manager, 200), &what("POST /v1/invites/{id}/revoke"));
+    let revoked =
+        check(&res, expected(role, Need::Manager, 200), &what("POST /v1/invites/{id}/revoke"));
     if revoked {
         assert_eq!(res.json["status"], "revoked", "{}", res.text);
         assert!(res.json["link"].is_null(), "a revoked invite has no link");
@@ -313,11 +429,16 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
     // --- GET /v1/events: status and content type only, then drop the stream.
     let resp = t.http.get(t.url("/v1/events")).bearer_auth(key).send().await.unwrap();
     let status = resp.status().as_u16();
-    let ctype = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let ctype =
+        resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     match expected(role, Need::Manager, 200) {
         Ok(s) => {
             assert_eq!(status, s, "{}", what("GET /v1/events"));
-            assert!(ctype.starts_with("text/event-stream"), "{}: content-type {ctype}", what("GET /v1/events"));
+            assert!(
+                ctype.starts_with("text/event-stream"),
+                "{}: content-type {ctype}",
+                what("GET /v1/events")
+            );
             drop(resp);
         }
         Err((s, code)) => {
@@ -338,18 +459,27 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
     // them; elsewhere an unknown id (managers then get past the permission check to 404).
     if team.policy.owner_promotion_confirmation {
         let target = team.fresh_member(&plain).await;
-        let up = t.patch(&format!("/v1/members/{target}"), &team.owner_key, json!({"role": owner_role})).await.ok();
+        let up = t
+            .patch(&format!("/v1/members/{target}"), &team.owner_key, json!({"role": owner_role}))
+            .await
+            .ok();
         let pid = up["promotion"]["id"].as_str().expect("a pending promotion").to_string();
         let res = t.post(&format!("/v1/owner-promotions/{pid}/cancel"), key, json!({})).await;
-        if check(&res, expected(role, Need::Manager, 200), &what("POST /v1/owner-promotions/{id}/cancel")) {
+        if check(
+            &res,
+            expected(role, Need::Manager, 200),
+            &what("POST /v1/owner-promotions/{id}/cancel"),
+        ) {
             assert_eq!(res.json["status"], "cancelled", "{}", res.text);
         }
         let listed = t.all("/v1/owner-promotions", &team.owner_key).await;
-        let mine = listed.iter().find(|x| x["id"] == pid.as_str()).expect("the promotion is listed");
+        let mine =
+            listed.iter().find(|x| x["id"] == pid.as_str()).expect("the promotion is listed");
         assert_eq!(mine["status"], if manager { "cancelled" } else { "pending" });
         team.drop_member(&target).await;
     } else {
-        let res = t.post("/v1/owner-promotions/opr_00000000000000000000/cancel", key, json!({})).await;
+        let res =
+            t.post("/v1/owner-promotions/opr_00000000000000000000/cancel", key, json!({})).await;
         match expected(role, Need::Manager, 404) {
             Ok(_) => {
                 res.expect(404, "not_found");
@@ -386,12 +516,21 @@ async fn matrix_for_preset(preset: &'static str) {
         let role = team.role(&k.role);
         let owners = team.owner_count(&k.key).await;
         let res = t.delete("/v1/members/me", &k.key).await;
-        assert!(team.policy.members_can_leave, "{preset}: every preset lets members leave; extend this test otherwise");
+        assert!(
+            team.policy.members_can_leave,
+            "{preset}: every preset lets members leave; extend this test otherwise"
+        );
         if role.is_owner && owners <= 1 {
             res.expect(409, "last_owner");
             t.get("/v1/me", &k.key).await.ok();
         } else {
-            assert_eq!(res.status.as_u16(), 204, "[{preset} as {}] DELETE /v1/members/me: {}", role.id, res.text);
+            assert_eq!(
+                res.status.as_u16(),
+                204,
+                "[{preset} as {}] DELETE /v1/members/me: {}",
+                role.id,
+                res.text
+            );
             // The key of someone no longer on the team stops working at once.
             let gone = t.get("/v1/me", &k.key).await.expect(401, "unauthorized");
             assert!(gone.headers.get("www-authenticate").is_some());
@@ -401,7 +540,8 @@ async fn matrix_for_preset(preset: &'static str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn given_every_preset_and_role_key_when_calling_every_endpoint_then_outcome_follows_the_role_catalog() {
+async fn given_every_preset_and_role_key_when_calling_every_endpoint_then_outcome_follows_the_role_catalog()
+ {
     let tasks: Vec<_> = presets().into_iter().map(|p| tokio::spawn(matrix_for_preset(p))).collect();
     for (p, task) in presets().into_iter().zip(tasks) {
         if let Err(e) = task.await {
@@ -422,7 +562,12 @@ async fn given_an_owner_key_when_another_owner_exists_then_the_owner_may_leave()
         t.delete("/v1/members/me", &owner_key).await.expect_status(204);
         t.get("/v1/me", &owner_key).await.expect(401, "unauthorized");
         // The other owner is now the last one; nobody can take the account from it.
-        let other_key = t.account(preset).keys.iter().find(|k| !team.role(&k.role).is_owner && team.role(&k.role).manages_team).map(|k| k.key.clone());
+        let other_key = t
+            .account(preset)
+            .keys
+            .iter()
+            .find(|k| !team.role(&k.role).is_owner && team.role(&k.role).manages_team)
+            .map(|k| k.key.clone());
         if let Some(k) = other_key {
             t.delete(&format!("/v1/members/{second}"), &k).await.expect(403, "owner_only");
         }
@@ -454,7 +599,8 @@ fn authenticated_endpoints() -> Vec<(Method, &'static str, Option<Value>)> {
 }
 
 #[tokio::test]
-async fn given_no_key_or_a_bad_key_when_calling_any_authenticated_endpoint_then_401_with_www_authenticate() {
+async fn given_no_key_or_a_bad_key_when_calling_any_authenticated_endpoint_then_401_with_www_authenticate()
+ {
     let t = TestServer::start().await;
     let long = "k".repeat(300);
     let member_key = t.key("owner-member-link", "member");
@@ -465,7 +611,10 @@ async fn given_no_key_or_a_bad_key_when_calling_any_authenticated_endpoint_then_
         ("a 300-character key", Some(format!("Bearer {long}"))),
         ("Basic auth", Some("Basic dXNlcjpwYXNz".into())),
         ("a key without the Bearer scheme", Some(member_key.clone())),
-        ("a real key with one character changed", Some(format!("Bearer {}x", &member_key[..member_key.len() - 1]))),
+        (
+            "a real key with one character changed",
+            Some(format!("Bearer {}x", &member_key[..member_key.len() - 1])),
+        ),
     ];
     for (method, path, body) in authenticated_endpoints() {
         for (label, auth) in &bad_headers {
@@ -482,13 +631,19 @@ async fn given_no_key_or_a_bad_key_when_calling_any_authenticated_endpoint_then_
             let text = resp.text().await.unwrap();
             assert_eq!(status, 401, "{method} {path} with {label}: {text}");
             let ctype = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
-            assert!(ctype.starts_with("application/problem+json"), "{method} {path} with {label}: content-type {ctype}");
+            assert!(
+                ctype.starts_with("application/problem+json"),
+                "{method} {path} with {label}: content-type {ctype}"
+            );
             let body: Value = serde_json::from_str(&text).unwrap();
             assert_eq!(body["code"], "unauthorized", "{method} {path} with {label}");
             assert_eq!(body["status"], 401);
             assert_eq!(body["type"], "urn:roster:problem:unauthorized");
             let www = headers.get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or("");
-            assert!(www.starts_with("Bearer"), "{method} {path} with {label}: WWW-Authenticate {www:?}");
+            assert!(
+                www.starts_with("Bearer"),
+                "{method} {path} with {label}: WWW-Authenticate {www:?}"
+            );
             assert!(!text.contains(&member_key), "a key is never echoed back");
         }
     }
@@ -505,21 +660,39 @@ async fn given_two_accounts_when_a_key_of_one_uses_ids_of_the_other_then_404_and
         let b_team = Team::new(&t, b);
         let b_members = t.all("/v1/members", &b_team.owner_key).await;
         let b_invites = t.all("/v1/invites", &b_team.owner_key).await;
-        let b_member_ids: Vec<String> = b_members.iter().map(|m| m["user_id"].as_str().unwrap().to_string()).collect();
-        let b_invite_ids: Vec<String> = b_invites.iter().map(|m| m["id"].as_str().unwrap().to_string()).collect();
+        let b_member_ids: Vec<String> =
+            b_members.iter().map(|m| m["user_id"].as_str().unwrap().to_string()).collect();
+        let b_invite_ids: Vec<String> =
+            b_invites.iter().map(|m| m["id"].as_str().unwrap().to_string()).collect();
 
         // A's lists never contain B's ids, for any of A's keys.
         for k in &t.account(a).keys {
             let a_members = t.all("/v1/members", &k.key).await;
-            assert!(a_members.iter().all(|m| !b_member_ids.iter().any(|id| m["user_id"] == id.as_str())), "{a} sees {b}'s members");
+            assert!(
+                a_members
+                    .iter()
+                    .all(|m| !b_member_ids.iter().any(|id| m["user_id"] == id.as_str())),
+                "{a} sees {b}'s members"
+            );
             let a_invites = t.all("/v1/invites", &k.key).await;
-            assert!(a_invites.iter().all(|m| !b_invite_ids.iter().any(|id| m["id"] == id.as_str())), "{a} sees {b}'s invites");
+            assert!(
+                a_invites.iter().all(|m| !b_invite_ids.iter().any(|id| m["id"] == id.as_str())),
+                "{a} sees {b}'s invites"
+            );
         }
 
         // B's ids used with A's keys: reads are 404 for every role; writes are 404 for managers
         // (non-managers are refused before the lookup).
-        let b_pending = b_invites.iter().find(|x| x["status"] == "pending").unwrap()["id"].as_str().unwrap().to_string();
-        let b_plain = b_members.iter().find(|m| !b_team.role(m["role"].as_str().unwrap()).is_owner).unwrap()["user_id"].as_str().unwrap().to_string();
+        let b_pending = b_invites.iter().find(|x| x["status"] == "pending").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let b_plain =
+            b_members.iter().find(|m| !b_team.role(m["role"].as_str().unwrap()).is_owner).unwrap()
+                ["user_id"]
+                .as_str()
+                .unwrap()
+                .to_string();
         for k in &t.account(a).keys {
             let role = a_team.role(&k.role);
             for id in &b_member_ids {
@@ -529,7 +702,12 @@ async fn given_two_accounts_when_a_key_of_one_uses_ids_of_the_other_then_404_and
                 t.get(&format!("/v1/invites/{id}"), &k.key).await.expect(404, "not_found");
             }
             let writes = [
-                t.patch(&format!("/v1/members/{b_plain}"), &k.key, json!({"role": a_team.plain_role()})).await,
+                t.patch(
+                    &format!("/v1/members/{b_plain}"),
+                    &k.key,
+                    json!({"role": a_team.plain_role()}),
+                )
+                .await,
                 t.delete(&format!("/v1/members/{b_plain}"), &k.key).await,
                 t.post(&format!("/v1/invites/{b_pending}/resend"), &k.key, json!({})).await,
                 t.post(&format!("/v1/invites/{b_pending}/revoke"), &k.key, json!({})).await,
@@ -543,18 +721,38 @@ async fn given_two_accounts_when_a_key_of_one_uses_ids_of_the_other_then_404_and
             }
         }
         // Nothing of B changed.
-        assert_eq!(t.all("/v1/members", &b_team.owner_key).await, b_members, "{b}'s members changed");
-        assert_eq!(t.all("/v1/invites", &b_team.owner_key).await, b_invites, "{b}'s invites changed");
+        assert_eq!(
+            t.all("/v1/members", &b_team.owner_key).await,
+            b_members,
+            "{b}'s members changed"
+        );
+        assert_eq!(
+            t.all("/v1/invites", &b_team.owner_key).await,
+            b_invites,
+            "{b}'s invites changed"
+        );
     }
 
     // Owner promotions too: B's pending promotion cannot be cancelled with A's key.
-    let b = presets().into_iter().find(|p| Team::new(&t, p).policy.owner_promotion_confirmation).expect("a preset with owner-promotion confirmation");
+    let b = presets()
+        .into_iter()
+        .find(|p| Team::new(&t, p).policy.owner_promotion_confirmation)
+        .expect("a preset with owner-promotion confirmation");
     let a = presets().into_iter().find(|p| *p != b).unwrap();
     let b_team = Team::new(&t, b);
     let target = b_team.fresh_member(&b_team.plain_role()).await;
-    let up = t.patch(&format!("/v1/members/{target}"), &b_team.owner_key, json!({"role": b_team.owner_role()})).await.ok();
+    let up = t
+        .patch(
+            &format!("/v1/members/{target}"),
+            &b_team.owner_key,
+            json!({"role": b_team.owner_role()}),
+        )
+        .await
+        .ok();
     let pid = up["promotion"]["id"].as_str().unwrap().to_string();
-    t.post(&format!("/v1/owner-promotions/{pid}/cancel"), &t.owner(a), json!({})).await.expect(404, "not_found");
+    t.post(&format!("/v1/owner-promotions/{pid}/cancel"), &t.owner(a), json!({}))
+        .await
+        .expect(404, "not_found");
     let a_promotions = t.all("/v1/owner-promotions", &t.owner(a)).await;
     assert!(a_promotions.iter().all(|x| x["id"] != pid.as_str()), "{a} lists {b}'s promotion");
     let listed = t.all("/v1/owner-promotions", &b_team.owner_key).await;
@@ -568,17 +766,27 @@ async fn given_a_demoted_then_removed_manager_when_it_calls_again_then_403_then_
     for preset in presets() {
         let team = Team::new(&t, preset);
         // A manager key that is not owner-level (presets without one have nothing to demote).
-        let Some(k) = t.account(preset).keys.iter().find(|k| team.role(&k.role).manages_team && !team.role(&k.role).is_owner) else {
+        let Some(k) = t
+            .account(preset)
+            .keys
+            .iter()
+            .find(|k| team.role(&k.role).manages_team && !team.role(&k.role).is_owner)
+        else {
             continue;
         };
         let me = t.get("/v1/me", &k.key).await.ok();
         let uid = me["user"]["id"].as_str().unwrap().to_string();
         t.get("/v1/audit", &k.key).await.ok();
         let non_manager = team.roles.iter().find(|r| !r.manages_team).unwrap().id.clone();
-        t.patch(&format!("/v1/members/{uid}"), &team.owner_key, json!({"role": non_manager})).await.ok();
+        t.patch(&format!("/v1/members/{uid}"), &team.owner_key, json!({"role": non_manager}))
+            .await
+            .ok();
         t.get("/v1/audit", &k.key).await.expect(403, "forbidden");
         let inv = t.get("/v1/invites?status=pending", &k.key).await.ok();
-        assert!(inv["data"].as_array().unwrap().iter().all(|i| i["link"].is_null()), "links hidden after the demotion");
+        assert!(
+            inv["data"].as_array().unwrap().iter().all(|i| i["link"].is_null()),
+            "links hidden after the demotion"
+        );
         // Removed: the key stops working with the next request.
         t.delete(&format!("/v1/members/{uid}"), &team.owner_key).await.expect_status(204);
         let res = t.get("/v1/me", &k.key).await.expect(401, "unauthorized");

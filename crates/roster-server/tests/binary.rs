@@ -33,15 +33,27 @@ async fn given_serve_demo_when_used_with_printed_keys_then_it_works_and_logs_hol
     assert_eq!(accounts.len(), roster_server::PRESETS.len(), "one demo account per preset");
     for acc in accounts {
         let preset = roster_server::PRESETS.iter().find(|p| p.id == acc["preset"]).unwrap();
-        let roles: Vec<&str> = acc["keys"].as_array().unwrap().iter().map(|k| k["role"].as_str().unwrap()).collect();
+        let roles: Vec<&str> =
+            acc["keys"].as_array().unwrap().iter().map(|k| k["role"].as_str().unwrap()).collect();
         assert_eq!(roles.len(), preset.policy.roles.len(), "a key for every role of {}", preset.id);
-        assert!(preset.policy.role(roles[0]).unwrap().is_owner, "the owner-level key is listed first");
+        assert!(
+            preset.policy.role(roles[0]).unwrap().is_owner,
+            "the owner-level key is listed first"
+        );
     }
 
     let http = reqwest::Client::new();
     let owner = accounts[0]["keys"][0]["key"].as_str().unwrap().to_string();
     // Accepting connections already: no retry loop.
-    let me: Value = http.get(format!("{url}/v1/me")).bearer_auth(&owner).send().await.unwrap().json().await.unwrap();
+    let me: Value = http
+        .get(format!("{url}/v1/me"))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["account"]["name"], accounts[0]["name"]);
 
     let invite: Value = http
@@ -66,7 +78,12 @@ async fn given_serve_demo_when_used_with_printed_keys_then_it_works_and_logs_hol
         .await
         .unwrap();
     assert_eq!(joined.status(), 200);
-    let wrong = http.get(format!("{url}/v1/me")).bearer_auth("rst_not-a-real-key-but-looks-like-one").send().await.unwrap();
+    let wrong = http
+        .get(format!("{url}/v1/me"))
+        .bearer_auth("rst_not-a-real-key-but-looks-like-one")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
 
     // SIGINT is what Ctrl+C sends; the server shuts down cleanly on it.
@@ -97,7 +114,16 @@ fn given_a_database_with_accounts_when_serving_demo_then_it_refuses_with_a_clear
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("real.db");
     let out = bin()
-        .args(["create-account", "--name", "Acme", "--preset", "admin-member-idp", "--owner-email", "boss@acme.example", "--db"])
+        .args([
+            "create-account",
+            "--name",
+            "Acme",
+            "--preset",
+            "admin-member-idp",
+            "--owner-email",
+            "boss@acme.example",
+            "--db",
+        ])
         .arg(&db)
         .output()
         .unwrap();
@@ -106,28 +132,57 @@ fn given_a_database_with_accounts_when_serving_demo_then_it_refuses_with_a_clear
     assert_eq!(acc["keys"][0]["role"], "administrator");
     assert!(acc["keys"][0]["key"].as_str().unwrap().starts_with("rst_"));
 
-    let out = bin().args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"]).arg(&db).output().unwrap();
+    let out = bin()
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("already has accounts"), "{err}");
 
-    let out = bin().args(["create-account", "--name", "X", "--preset", "nope", "--owner-email", "a@b.example", "--db"]).arg(&db).output().unwrap();
+    let out = bin()
+        .args([
+            "create-account",
+            "--name",
+            "X",
+            "--preset",
+            "nope",
+            "--owner-email",
+            "a@b.example",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown preset nope; one of: owner-member-link"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("unknown preset nope; one of: owner-member-link")
+    );
 }
 
 #[tokio::test]
 async fn given_seed_command_when_run_then_a_scale_team_exists_with_a_working_owner_key() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("scale.db");
-    let out = bin().args(["seed", "--members", "2000", "--invites", "400", "--db"]).arg(&db).output().unwrap();
+    let out = bin()
+        .args(["seed", "--members", "2000", "--invites", "400", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let acc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(acc["keys"][0]["role"], "owner");
     let path = db;
     let db = roster_server::Db::open(&path).unwrap();
     let (members, invites): (i64, i64) = db
-        .blocking(|tx| Ok((tx.query_row("SELECT count(*) FROM memberships", [], |r| r.get(0))?, tx.query_row("SELECT count(*) FROM invites", [], |r| r.get(0))?)))
+        .blocking(|tx| {
+            Ok((
+                tx.query_row("SELECT count(*) FROM memberships", [], |r| r.get(0))?,
+                tx.query_row("SELECT count(*) FROM invites", [], |r| r.get(0))?,
+            ))
+        })
         .unwrap();
     assert_eq!((members, invites), (2000, 400));
     let server = roster_server::start_with_db(roster_server::Config::new(&path), db).await.unwrap();

@@ -42,18 +42,36 @@ fn sane(res: &Res, what: &str) {
     let s = res.status.as_u16();
     assert!(s < 500, "{what}: server error {s}: {}", res.text);
     if s >= 400 {
-        assert!(res.content_type().starts_with("application/problem+json"), "{what}: {s} is not problem+json: {:?} {}", res.content_type(), res.text);
+        assert!(
+            res.content_type().starts_with("application/problem+json"),
+            "{what}: {s} is not problem+json: {:?} {}",
+            res.content_type(),
+            res.text
+        );
         assert_eq!(res.json["status"].as_u64(), Some(s as u64), "{what}: {}", res.text);
-        let code = res.json["code"].as_str().unwrap_or_else(|| panic!("{what}: no code: {}", res.text));
+        let code =
+            res.json["code"].as_str().unwrap_or_else(|| panic!("{what}: no code: {}", res.text));
         assert_eq!(res.json["type"], format!("urn:roster:problem:{code}"), "{what}");
         assert!(res.json["detail"].as_str().is_some_and(|d| !d.is_empty()), "{what}: {}", res.text);
     } else if s != 204 {
-        assert!(res.content_type().starts_with("application/json"), "{what}: {s} with {:?}", res.content_type());
+        assert!(
+            res.content_type().starts_with("application/json"),
+            "{what}: {s} with {:?}",
+            res.content_type()
+        );
     }
 }
 
 /// A request with a raw body and an explicit (or no) Content-Type.
-async fn raw(t: &TestServer, method: Method, path: &str, key: Option<&str>, ctype: Option<&str>, body: impl Into<reqwest::Body>, headers: &[(&str, HeaderValue)]) -> Res {
+async fn raw(
+    t: &TestServer,
+    method: Method,
+    path: &str,
+    key: Option<&str>,
+    ctype: Option<&str>,
+    body: impl Into<reqwest::Body>,
+    headers: &[(&str, HeaderValue)],
+) -> Res {
     let mut req = t.http.request(method, t.url(path)).body(body);
     if let Some(k) = key {
         req = req.bearer_auth(k);
@@ -72,7 +90,13 @@ async fn raw(t: &TestServer, method: Method, path: &str, key: Option<&str>, ctyp
     Res { status, headers, text, json }
 }
 
-async fn json_raw(t: &TestServer, method: Method, path: &str, key: Option<&str>, body: &str) -> Res {
+async fn json_raw(
+    t: &TestServer,
+    method: Method,
+    path: &str,
+    key: Option<&str>,
+    body: &str,
+) -> Res {
     raw(t, method, path, key, Some("application/json"), body.to_string(), &[]).await
 }
 
@@ -120,7 +144,16 @@ async fn given_malformed_json_when_posting_or_patching_then_400_validation_faile
             problem(&res, 400, "validation_failed");
         }
         // Bytes that are not UTF-8 at all.
-        let res = raw(&t, method.clone(), &path, key.as_deref(), Some("application/json"), vec![b'{', b'"', 0xff, 0xfe, b'"', b'}'], &[]).await;
+        let res = raw(
+            &t,
+            method.clone(),
+            &path,
+            key.as_deref(),
+            Some("application/json"),
+            vec![b'{', b'"', 0xff, 0xfe, b'"', b'}'],
+            &[],
+        )
+        .await;
         problem(&res, 400, "validation_failed");
     }
     t.server.shutdown().await;
@@ -198,14 +231,30 @@ async fn given_a_body_without_json_content_type_then_415_unsupported_media_type(
     let p = "owner-member-link";
     let body = json!({"email": unique_email("ctype"), "role": "member"}).to_string();
     for (method, path, key) in json_endpoints(&t, p).await {
-        for ctype in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data; boundary=x"), Some("application/xml")] {
-            let res = raw(&t, method.clone(), &path, key.as_deref(), ctype, body.clone(), &[]).await;
+        for ctype in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("multipart/form-data; boundary=x"),
+            Some("application/xml"),
+        ] {
+            let res =
+                raw(&t, method.clone(), &path, key.as_deref(), ctype, body.clone(), &[]).await;
             assert_eq!(res.status.as_u16(), 415, "{method} {path} with {ctype:?}: {}", res.text);
             problem(&res, 415, "unsupported_media_type");
         }
     }
     // A JSON media type with parameters is JSON.
-    let res = raw(&t, Method::POST, "/v1/invites", Some(&t.owner(p)), Some("application/json; charset=utf-8"), body, &[]).await;
+    let res = raw(
+        &t,
+        Method::POST,
+        "/v1/invites",
+        Some(&t.owner(p)),
+        Some("application/json; charset=utf-8"),
+        body,
+        &[],
+    )
+    .await;
     assert_eq!(res.status.as_u16(), 201, "{}", res.text);
     t.server.shutdown().await;
 }
@@ -220,16 +269,21 @@ async fn given_a_body_over_64_kib_then_413_payload_too_large() {
         assert_eq!(res.status.as_u16(), 413, "{method} {path}: {}", res.text);
         problem(&res, 413, "payload_too_large");
         // Also without a Content-Length (chunked), where the size is only known while reading.
-        let chunks: Vec<Result<Vec<u8>, std::io::Error>> = big.as_bytes().chunks(8 * 1024).map(|c| Ok(c.to_vec())).collect();
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            big.as_bytes().chunks(8 * 1024).map(|c| Ok(c.to_vec())).collect();
         let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
-        let res = raw(&t, method.clone(), &path, key.as_deref(), Some("application/json"), body, &[]).await;
+        let res =
+            raw(&t, method.clone(), &path, key.as_deref(), Some("application/json"), body, &[])
+                .await;
         assert_eq!(res.status.as_u16(), 413, "{method} {path} chunked: {}", res.text);
         problem(&res, 413, "payload_too_large");
     }
     // Just under the limit is read and judged on its content.
     let under = json!({"email": format!("{}@errors-test.example", "a".repeat(60 * 1024)), "role": "member"}).to_string();
     assert!(under.len() < 64 * 1024);
-    let res = json_raw(&t, Method::POST, "/v1/invites", Some(&t.owner("owner-member-link")), &under).await;
+    let res =
+        json_raw(&t, Method::POST, "/v1/invites", Some(&t.owner("owner-member-link")), &under)
+            .await;
     problem(&res, 422, "validation_failed");
     t.server.shutdown().await;
 }
@@ -242,7 +296,9 @@ async fn given_an_unknown_role_then_unknown_role_listing_the_valid_roles() {
         let roles = t.policy_roles(preset);
         let member = plain_member(&t, preset).await;
         for bad in ["wizard", "OWNER", "", " member", "owner\u{0}"] {
-            let res = t.post("/v1/invites", &owner, json!({"email": unique_email("role"), "role": bad})).await;
+            let res = t
+                .post("/v1/invites", &owner, json!({"email": unique_email("role"), "role": bad}))
+                .await;
             problem(&res, 422, "unknown_role");
             let detail = res.json["detail"].as_str().unwrap();
             for r in &roles {
@@ -284,7 +340,8 @@ async fn given_bad_paging_or_filter_parameters_then_400_validation_failed() {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
     };
     let long = "A".repeat(300);
-    let bad_cursors = ["garbage", "", "Zm9v", &cursor_for("c1:abc"), &cursor_for("c2:5"), "!!!!", &long];
+    let bad_cursors =
+        ["garbage", "", "Zm9v", &cursor_for("c1:abc"), &cursor_for("c2:5"), "!!!!", &long];
     for list in lists {
         for limit in ["0", "201", "-1", "abc", "1.5", "", "99999999999", "1e2"] {
             let res = t.get(&format!("{list}?limit={limit}"), &owner).await;
@@ -350,14 +407,23 @@ async fn given_an_invalid_email_then_422_naming_the_field() {
     for preset in ["owner-member-link", "admin-member-idp"] {
         let owner = t.owner(preset);
         for email in bad {
-            let res = t.post("/v1/invites", &owner, json!({"email": email, "role": policy(preset).default_role})).await;
+            let res = t
+                .post(
+                    "/v1/invites",
+                    &owner,
+                    json!({"email": email, "role": policy(preset).default_role}),
+                )
+                .await;
             problem(&res, 422, "validation_failed");
             assert_eq!(res.json["errors"][0]["field"], "email", "{preset} {email:?}: {}", res.text);
             assert!(res.json["errors"][0]["message"].as_str().is_some_and(|m| !m.is_empty()));
         }
     }
     // The separate notification e-mail is checked the same way where the policy has one.
-    let p = presets().into_iter().find(|p| policy(p).notification_email).expect("a preset with notification e-mails");
+    let p = presets()
+        .into_iter()
+        .find(|p| policy(p).notification_email)
+        .expect("a preset with notification e-mails");
     for email in ["not-an-email", "ana@", "<x@y.example>"] {
         let res = t
             .post("/v1/invites", &t.owner(p), json!({"email": unique_email("notif"), "role": policy(p).default_role, "notification_email": email}))
@@ -378,16 +444,32 @@ async fn given_an_option_the_policy_does_not_allow_then_422_not_allowed_by_polic
         let owner = t.owner(preset);
         let role = pol.default_role.clone();
         let cases: Vec<(Value, bool, &str)> = vec![
-            (json!({"delivery": "link"}), pol.delivery_methods.contains(&roster_api::Delivery::Link), "delivery link"),
-            (json!({"delivery": "email"}), pol.delivery_methods.contains(&roster_api::Delivery::Email), "delivery email"),
-            (json!({"identity_provider": {"provider": "google"}}), pol.identity_provider_restriction, "idp google"),
+            (
+                json!({"delivery": "link"}),
+                pol.delivery_methods.contains(&roster_api::Delivery::Link),
+                "delivery link",
+            ),
+            (
+                json!({"delivery": "email"}),
+                pol.delivery_methods.contains(&roster_api::Delivery::Email),
+                "delivery email",
+            ),
+            (
+                json!({"identity_provider": {"provider": "google"}}),
+                pol.identity_provider_restriction,
+                "idp google",
+            ),
             (
                 json!({"identity_provider": {"provider": "microsoft", "tenant_id": "contoso.onmicrosoft.com"}}),
                 pol.identity_provider_restriction,
                 "idp microsoft",
             ),
             (json!({"identity_provider": {"provider": "any"}}), true, "idp any"),
-            (json!({"notification_email": "notify@errors-test.example"}), pol.notification_email, "notification e-mail"),
+            (
+                json!({"notification_email": "notify@errors-test.example"}),
+                pol.notification_email,
+                "notification e-mail",
+            ),
             (json!({"require_secure_sign_in": true}), pol.secure_sign_in_option, "secure sign-in"),
             (json!({"require_secure_sign_in": false}), true, "no secure sign-in"),
         ];
@@ -402,13 +484,16 @@ async fn given_an_option_the_policy_does_not_allow_then_422_not_allowed_by_polic
             } else {
                 assert_eq!(res.status.as_u16(), 422, "{preset} {what}: {}", res.text);
                 problem(&res, 422, "not_allowed_by_policy");
-                let found = t.all(&format!("/v1/invites?q={}", body["email"].as_str().unwrap()), &owner).await;
+                let found = t
+                    .all(&format!("/v1/invites?q={}", body["email"].as_str().unwrap()), &owner)
+                    .await;
                 assert!(found.is_empty(), "{preset} {what}: refused but created");
             }
         }
         let member = plain_member(&t, preset).await;
         for quota in [json!(1000), json!(null), json!(0)] {
-            let res = t.patch(&format!("/v1/members/{member}"), &owner, json!({"quota": quota})).await;
+            let res =
+                t.patch(&format!("/v1/members/{member}"), &owner, json!({"quota": quota})).await;
             if pol.member_quotas {
                 let m = res.ok();
                 assert_eq!(m["member"]["quota"], quota);
@@ -430,7 +515,11 @@ async fn given_expires_in_days_out_of_range_then_422() {
         for days in [json!(0), json!(max + 1), json!(366), json!(1000)] {
             let res = t.post("/v1/invites", &owner, json!({"email": unique_email("days"), "role": pol.default_role, "expires_in_days": days})).await;
             problem(&res, 422, "validation_failed");
-            assert_eq!(res.json["errors"][0]["field"], "expires_in_days", "{preset} {days}: {}", res.text);
+            assert_eq!(
+                res.json["errors"][0]["field"], "expires_in_days",
+                "{preset} {days}: {}",
+                res.text
+            );
         }
         for days in [json!(-1), json!(4294967296u64), json!(2.5), json!("3")] {
             let res = t.post("/v1/invites", &owner, json!({"email": unique_email("days"), "role": pol.default_role, "expires_in_days": days})).await;
@@ -438,10 +527,18 @@ async fn given_expires_in_days_out_of_range_then_422() {
         }
         for days in [1, max] {
             let inv = t.post("/v1/invites", &owner, json!({"email": unique_email("days"), "role": pol.default_role, "expires_in_days": days})).await.ok();
-            let created = chrono::DateTime::parse_from_rfc3339(inv["created_at"].as_str().unwrap()).unwrap();
-            let expires = chrono::DateTime::parse_from_rfc3339(inv["expires_at"].as_str().unwrap()).unwrap();
+            let created =
+                chrono::DateTime::parse_from_rfc3339(inv["created_at"].as_str().unwrap()).unwrap();
+            let expires =
+                chrono::DateTime::parse_from_rfc3339(inv["expires_at"].as_str().unwrap()).unwrap();
             assert_eq!((expires - created).num_hours(), days * 24, "{preset}: {inv}");
-            t.post(&format!("/v1/invites/{}/revoke", inv["id"].as_str().unwrap()), &owner, json!({})).await.ok();
+            t.post(
+                &format!("/v1/invites/{}/revoke", inv["id"].as_str().unwrap()),
+                &owner,
+                json!({}),
+            )
+            .await
+            .ok();
         }
     }
     t.server.shutdown().await;
@@ -494,7 +591,10 @@ async fn given_an_unknown_path_or_method_then_404_or_405_problem() {
         assert_eq!(res.status.as_u16(), 405, "{method} {path}: {}", res.text);
         problem(&res, 405, "method_not_allowed");
         let allow = res.headers.get("allow").and_then(|v| v.to_str().ok()).unwrap_or("");
-        assert!(!allow.is_empty() && !allow.contains(method.as_str()), "{method} {path}: a 405 names the allowed methods: {allow:?}");
+        assert!(
+            !allow.is_empty() && !allow.contains(method.as_str()),
+            "{method} {path}: a 405 names the allowed methods: {allow:?}"
+        );
     }
     t.server.shutdown().await;
 }
@@ -506,28 +606,64 @@ async fn given_unknown_ids_then_404_not_found() {
         let owner = t.owner(preset);
         let role = policy(preset).default_role.clone();
         let long = "x".repeat(150);
-        for id in ["usr_00000000000000000000", "nope", "%20", "inv_00000000000000000000", "1", long.as_str(), "%C3%A9t%C3%A9"] {
+        for id in [
+            "usr_00000000000000000000",
+            "nope",
+            "%20",
+            "inv_00000000000000000000",
+            "1",
+            long.as_str(),
+            "%C3%A9t%C3%A9",
+        ] {
             problem(&t.get(&format!("/v1/members/{id}"), &owner).await, 404, "not_found");
-            problem(&t.patch(&format!("/v1/members/{id}"), &owner, json!({"role": role})).await, 404, "not_found");
+            problem(
+                &t.patch(&format!("/v1/members/{id}"), &owner, json!({"role": role})).await,
+                404,
+                "not_found",
+            );
             problem(&t.delete(&format!("/v1/members/{id}"), &owner).await, 404, "not_found");
             problem(&t.get(&format!("/v1/invites/{id}"), &owner).await, 404, "not_found");
-            problem(&t.post(&format!("/v1/invites/{id}/resend"), &owner, json!({})).await, 404, "not_found");
-            problem(&t.post(&format!("/v1/invites/{id}/revoke"), &owner, json!({})).await, 404, "not_found");
-            problem(&t.post(&format!("/v1/owner-promotions/{id}/cancel"), &owner, json!({})).await, 404, "not_found");
+            problem(
+                &t.post(&format!("/v1/invites/{id}/resend"), &owner, json!({})).await,
+                404,
+                "not_found",
+            );
+            problem(
+                &t.post(&format!("/v1/invites/{id}/revoke"), &owner, json!({})).await,
+                404,
+                "not_found",
+            );
+            problem(
+                &t.post(&format!("/v1/owner-promotions/{id}/cancel"), &owner, json!({})).await,
+                404,
+                "not_found",
+            );
         }
     }
     let join = json!({"token": "no-such-token", "mode": "sign_up", "email": "a@errors-test.example", "name": "A", "password": "long enough password"});
     problem(&t.call(Method::POST, "/v1/join", None, Some(&join)).await, 404, "not_found");
-    problem(&t.call(Method::POST, "/v1/owner-promotions/confirm", None, Some(&json!({"token": "no-such-token"}))).await, 404, "not_found");
+    problem(
+        &t.call(
+            Method::POST,
+            "/v1/owner-promotions/confirm",
+            None,
+            Some(&json!({"token": "no-such-token"})),
+        )
+        .await,
+        404,
+        "not_found",
+    );
     t.server.shutdown().await;
 }
 
 async fn post_idem(t: &TestServer, key: &str, idem: &str, body: &Value) -> Res {
-    t.call_with(Method::POST, "/v1/invites", Some(key), Some(body), &[("idempotency-key", idem)]).await
+    t.call_with(Method::POST, "/v1/invites", Some(key), Some(body), &[("idempotency-key", idem)])
+        .await
 }
 
 #[tokio::test]
-async fn given_an_idempotency_key_when_the_same_invite_is_posted_twice_then_the_first_answer_is_replayed() {
+async fn given_an_idempotency_key_when_the_same_invite_is_posted_twice_then_the_first_answer_is_replayed()
+ {
     let t = TestServer::start().await;
     let p = "link-email-quotas";
     let owner = t.owner(p);
@@ -539,35 +675,73 @@ async fn given_an_idempotency_key_when_the_same_invite_is_posted_twice_then_the_
     let second = post_idem(&t, &owner, "create-ana-1", &body).await;
     assert_eq!(second.status, first.status);
     assert_eq!(second.text, first.text, "a replay is byte-identical");
-    assert_eq!(second.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(
+        second.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
     assert!(second.content_type().starts_with("application/json"));
     // The same JSON written differently is the same request.
-    let reordered = r#"{ "delivery": "link", "role": "member", "email": "EMAIL" }"#.replace("EMAIL", &email);
-    let third = raw(&t, Method::POST, "/v1/invites", Some(&owner), Some("application/json"), reordered, &[("idempotency-key", HeaderValue::from_static("create-ana-1"))]).await;
+    let reordered =
+        r#"{ "delivery": "link", "role": "member", "email": "EMAIL" }"#.replace("EMAIL", &email);
+    let third = raw(
+        &t,
+        Method::POST,
+        "/v1/invites",
+        Some(&owner),
+        Some("application/json"),
+        reordered,
+        &[("idempotency-key", HeaderValue::from_static("create-ana-1"))],
+    )
+    .await;
     assert_eq!(third.text, first.text);
     let invites = t.all(&format!("/v1/invites?q={email}"), &owner).await;
     assert_eq!(invites.len(), 1, "exactly one invite for {email}: {invites:?}");
     assert_eq!(invites[0]["id"], first.json["id"]);
     let audit = t.all("/v1/audit?action=invite_created", &owner).await;
-    assert_eq!(audit.iter().filter(|e| e["target"]["email"] == email.as_str()).count(), 1, "one invite_created event");
+    assert_eq!(
+        audit.iter().filter(|e| e["target"]["email"] == email.as_str()).count(),
+        1,
+        "one invite_created event"
+    );
 
     // Same key, different body: refused, nothing created.
     let other = unique_email("idem");
-    let res = post_idem(&t, &owner, "create-ana-1", &json!({"email": other, "role": "member", "delivery": "link"})).await;
+    let res = post_idem(
+        &t,
+        &owner,
+        "create-ana-1",
+        &json!({"email": other, "role": "member", "delivery": "link"}),
+    )
+    .await;
     problem(&res, 422, "idempotency_mismatch");
-    let res = post_idem(&t, &owner, "create-ana-1", &json!({"email": email, "role": "admin", "delivery": "link"})).await;
+    let res = post_idem(
+        &t,
+        &owner,
+        "create-ana-1",
+        &json!({"email": email, "role": "admin", "delivery": "link"}),
+    )
+    .await;
     problem(&res, 422, "idempotency_mismatch");
     assert!(t.all(&format!("/v1/invites?q={other}"), &owner).await.is_empty());
 
     // Keys belong to one API key: another manager's key with the same Idempotency-Key is new.
-    let admin = t.keys_of(p).into_iter().find(|(r, _)| r == "admin").map(|(_, k)| k).expect("an admin key");
-    let res = post_idem(&t, &admin, "create-ana-1", &json!({"email": other, "role": "member", "delivery": "link"})).await;
+    let admin =
+        t.keys_of(p).into_iter().find(|(r, _)| r == "admin").map(|(_, k)| k).expect("an admin key");
+    let res = post_idem(
+        &t,
+        &admin,
+        "create-ana-1",
+        &json!({"email": other, "role": "member", "delivery": "link"}),
+    )
+    .await;
     assert_eq!(res.status.as_u16(), 201, "{}", res.text);
     assert!(res.headers.get("idempotent-replayed").is_none());
 
     // A 255-character key is fine; longer, empty or non-visible ones are refused.
     let k255 = "k".repeat(255);
-    let res = post_idem(&t, &owner, &k255, &json!({"email": unique_email("idem"), "role": "member"})).await;
+    let res =
+        post_idem(&t, &owner, &k255, &json!({"email": unique_email("idem"), "role": "member"}))
+            .await;
     assert_eq!(res.status.as_u16(), 201, "{}", res.text);
     let bad_keys = [
         HeaderValue::from_str(&"k".repeat(256)).unwrap(),
@@ -579,7 +753,16 @@ async fn given_an_idempotency_key_when_the_same_invite_is_posted_twice_then_the_
     ];
     for v in bad_keys {
         let email = unique_email("idem");
-        let res = raw(&t, Method::POST, "/v1/invites", Some(&owner), Some("application/json"), json!({"email": email, "role": "member"}).to_string(), &[("idempotency-key", v.clone())]).await;
+        let res = raw(
+            &t,
+            Method::POST,
+            "/v1/invites",
+            Some(&owner),
+            Some("application/json"),
+            json!({"email": email, "role": "member"}).to_string(),
+            &[("idempotency-key", v.clone())],
+        )
+        .await;
         assert_eq!(res.status.as_u16(), 400, "Idempotency-Key {v:?}: {}", res.text);
         problem(&res, 400, "validation_failed");
         assert!(t.all(&format!("/v1/invites?q={email}"), &owner).await.is_empty());
@@ -588,7 +771,13 @@ async fn given_an_idempotency_key_when_the_same_invite_is_posted_twice_then_the_
     // After 24 hours the key is forgotten and can carry a new request.
     t.server.clock.advance(chrono::Duration::hours(25));
     let later = unique_email("idem");
-    let res = post_idem(&t, &owner, "create-ana-1", &json!({"email": later, "role": "member", "delivery": "link"})).await;
+    let res = post_idem(
+        &t,
+        &owner,
+        "create-ana-1",
+        &json!({"email": later, "role": "member", "delivery": "link"}),
+    )
+    .await;
     assert_eq!(res.status.as_u16(), 201, "{}", res.text);
     assert!(res.headers.get("idempotent-replayed").is_none());
     assert_ne!(res.json["id"], first.json["id"]);
@@ -601,7 +790,8 @@ async fn join_idem(t: &TestServer, idem: &str, body: &Value) -> Res {
 }
 
 #[tokio::test]
-async fn given_an_idempotency_key_when_a_join_is_retried_then_the_first_answer_is_replayed_to_the_same_credentials_only() {
+async fn given_an_idempotency_key_when_a_join_is_retried_then_the_first_answer_is_replayed_to_the_same_credentials_only()
+ {
     let t = TestServer::start().await;
     let p = "link-email-quotas";
     let owner = t.owner(p);
@@ -616,11 +806,18 @@ async fn given_an_idempotency_key_when_a_join_is_retried_then_the_first_answer_i
     let second = join_idem(&t, "join-ana-1", &body).await;
     assert_eq!(second.status.as_u16(), 200, "{}", second.text);
     assert_eq!(second.text, first.text, "a replay is byte-identical");
-    assert_eq!(second.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(
+        second.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
     assert!(second.content_type().starts_with("application/json"));
     assert_eq!(t.all(&format!("/v1/members?q={email}"), &owner).await.len(), 1);
     let accepted = t.all("/v1/audit?action=invite_accepted", &owner).await;
-    assert_eq!(accepted.iter().filter(|e| e["target"]["email"] == email.as_str()).count(), 1, "one invite_accepted event");
+    assert_eq!(
+        accepted.iter().filter(|e| e["target"]["email"] == email.as_str()).count(),
+        1,
+        "one invite_accepted event"
+    );
 
     // Without the key, or with another one, the retry finds its invite used.
     problem(&t.call(Method::POST, "/v1/join", None, Some(&body)).await, 410, "invite_gone");
@@ -654,7 +851,16 @@ async fn given_an_idempotency_key_when_a_join_is_retried_then_the_first_answer_i
     let email = unique_email("join-idem");
     let inv = t.invite(&owner, &email, "member").await;
     let body = json!({"token": token_of(inv["link"].as_str().unwrap()), "mode": "sign_up", "email": email, "name": "Bad Key", "password": "correct horse battery"});
-    let res = raw(&t, Method::POST, "/v1/join", None, Some("application/json"), body.to_string(), &[("idempotency-key", HeaderValue::from_static("has space"))]).await;
+    let res = raw(
+        &t,
+        Method::POST,
+        "/v1/join",
+        None,
+        Some("application/json"),
+        body.to_string(),
+        &[("idempotency-key", HeaderValue::from_static("has space"))],
+    )
+    .await;
     problem(&res, 400, "validation_failed");
     assert!(t.all(&format!("/v1/members?q={email}"), &owner).await.is_empty());
     join_idem(&t, "join-bad-1", &body).await.ok();
@@ -673,7 +879,8 @@ async fn given_ten_concurrent_posts_with_one_idempotency_key_then_exactly_one_in
         let email = unique_email("race");
         let body = json!({"email": email, "role": policy(preset).default_role});
         let idem = format!("race-{email}");
-        let answers = futures::future::join_all((0..10).map(|_| post_idem(&t, &owner, &idem, &body))).await;
+        let answers =
+            futures::future::join_all((0..10).map(|_| post_idem(&t, &owner, &idem, &body))).await;
         let mut ids = Vec::new();
         for a in &answers {
             sane(a, "concurrent idempotent POST");
@@ -682,13 +889,23 @@ async fn given_ten_concurrent_posts_with_one_idempotency_key_then_exactly_one_in
         }
         ids.dedup();
         assert_eq!(ids.len(), 1, "{preset}: every answer names the same invite");
-        assert_eq!(answers.iter().filter(|a| a.headers.get("idempotent-replayed").is_none()).count(), 1, "one fresh answer, nine replays");
-        assert_eq!(t.all(&format!("/v1/invites?q={email}"), &owner).await.len(), 1, "{preset}: exactly one invite");
+        assert_eq!(
+            answers.iter().filter(|a| a.headers.get("idempotent-replayed").is_none()).count(),
+            1,
+            "one fresh answer, nine replays"
+        );
+        assert_eq!(
+            t.all(&format!("/v1/invites?q={email}"), &owner).await.len(),
+            1,
+            "{preset}: exactly one invite"
+        );
 
         // Without a key, ten concurrent invites for one address: one wins, the others are told why.
         let email = unique_email("race");
         let body = json!({"email": email, "role": policy(preset).default_role});
-        let answers = futures::future::join_all((0..10).map(|_| t.post("/v1/invites", &owner, body.clone()))).await;
+        let answers =
+            futures::future::join_all((0..10).map(|_| t.post("/v1/invites", &owner, body.clone())))
+                .await;
         for a in &answers {
             sane(a, "concurrent POST");
         }
@@ -712,15 +929,26 @@ async fn given_production_limits_when_invites_are_created_in_a_burst_then_429_wi
     let mut limited = Vec::new();
     for _ in 0..per_minute + 20 {
         let email = unique_email("burst");
-        let res = t.post("/v1/invites", &owner, json!({"email": email, "role": policy(p).default_role})).await;
+        let res = t
+            .post("/v1/invites", &owner, json!({"email": email, "role": policy(p).default_role}))
+            .await;
         match res.status.as_u16() {
             201 => created += 1,
             429 => {
                 problem(&res, 429, "rate_limited");
-                let retry = res.headers.get("retry-after").and_then(|v| v.to_str().ok()).expect("Retry-After on 429");
-                let secs: u64 = retry.parse().unwrap_or_else(|_| panic!("Retry-After is an integer: {retry:?}"));
+                let retry = res
+                    .headers
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .expect("Retry-After on 429");
+                let secs: u64 = retry
+                    .parse()
+                    .unwrap_or_else(|_| panic!("Retry-After is an integer: {retry:?}"));
                 assert!(secs > 0 && secs <= 60, "Retry-After {secs}");
-                assert!(t.all(&format!("/v1/invites?q={email}"), &owner).await.is_empty(), "a refused invite was created");
+                assert!(
+                    t.all(&format!("/v1/invites?q={email}"), &owner).await.is_empty(),
+                    "a refused invite was created"
+                );
                 limited.push(secs);
             }
             _ => panic!("unexpected {}: {}", res.status, res.text),
@@ -729,7 +957,10 @@ async fn given_production_limits_when_invites_are_created_in_a_burst_then_429_wi
     assert!(!limited.is_empty(), "no 429 after {created} invites in {:?}", started.elapsed());
     // The bucket holds one minute's worth and refills continuously.
     let refill = (started.elapsed().as_secs_f64() * per_minute as f64 / 60.0).ceil() as usize;
-    assert!(created >= per_minute && created <= per_minute + refill + 1, "created {created}, refill {refill}");
+    assert!(
+        created >= per_minute && created <= per_minute + refill + 1,
+        "created {created}, refill {refill}"
+    );
     t.server.shutdown().await;
 }
 
@@ -748,7 +979,12 @@ async fn given_production_limits_when_one_join_token_is_tried_too_often_then_429
         let res = t.call(Method::POST, "/v1/join", None, Some(&attempt)).await;
         if res.status.as_u16() == 429 {
             problem(&res, 429, "rate_limited");
-            let retry: u64 = res.headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("integer Retry-After");
+            let retry: u64 = res
+                .headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .expect("integer Retry-After");
             assert!(retry > 0);
         } else {
             problem(&res, 403, "email_mismatch");
@@ -761,7 +997,11 @@ async fn given_production_limits_when_one_join_token_is_tried_too_often_then_429
     let res = t
         .http
         .post(t.url(&format!("/join/{token}")))
-        .form(&[("mode", "sign_in"), ("email", "someone.else@errors-test.example"), ("password", "guess guess guess")])
+        .form(&[
+            ("mode", "sign_in"),
+            ("email", "someone.else@errors-test.example"),
+            ("password", "guess guess guess"),
+        ])
         .send()
         .await
         .unwrap();
@@ -832,16 +1072,72 @@ impl Rng {
 }
 
 const NUMBERS: &[&str] = &[
-    "0", "-0", "1", "-1", "7", "14", "365", "366", "1.5", "1e2", "1E400", "-1e400", "4294967295", "4294967296", "9223372036854775807",
-    "9223372036854775808", "-9223372036854775809", "18446744073709551615", "18446744073709551616", "123456789012345678901234567890",
-    "0.0000000000000000001", "2.2250738585072014e-308",
+    "0",
+    "-0",
+    "1",
+    "-1",
+    "7",
+    "14",
+    "365",
+    "366",
+    "1.5",
+    "1e2",
+    "1E400",
+    "-1e400",
+    "4294967295",
+    "4294967296",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "18446744073709551615",
+    "18446744073709551616",
+    "123456789012345678901234567890",
+    "0.0000000000000000001",
+    "2.2250738585072014e-308",
 ];
 
 const STRINGS: &[&str] = &[
-    "", " ", "owner", "member", "admin", "administrator", "link", "email", "any", "google", "microsoft", "sign_up", "sign_in",
-    "ana@example.com", "ANA@EXAMPLE.COM", "a@b", "@", "x@y.z", "contoso.onmicrosoft.com", "'; DROP TABLE users; --", "%", "_", "\\",
-    "%_\\%", "{}", "null", "true", "<script>alert(1)</script>", "\u{0}", "\u{7f}", "\u{200b}", "\u{202e}gnp.exe", "e\u{301}",
-    "🦀🦀🦀", "日本語@例え.jp", "ана@пример.рф", "\n\r\t", "\"quoted\"", "c1:1", "YzE6MQ", "usr_00000000000000000000",
+    "",
+    " ",
+    "owner",
+    "member",
+    "admin",
+    "administrator",
+    "link",
+    "email",
+    "any",
+    "google",
+    "microsoft",
+    "sign_up",
+    "sign_in",
+    "ana@example.com",
+    "ANA@EXAMPLE.COM",
+    "a@b",
+    "@",
+    "x@y.z",
+    "contoso.onmicrosoft.com",
+    "'; DROP TABLE users; --",
+    "%",
+    "_",
+    "\\",
+    "%_\\%",
+    "{}",
+    "null",
+    "true",
+    "<script>alert(1)</script>",
+    "\u{0}",
+    "\u{7f}",
+    "\u{200b}",
+    "\u{202e}gnp.exe",
+    "e\u{301}",
+    "🦀🦀🦀",
+    "日本語@例え.jp",
+    "ана@пример.рф",
+    "\n\r\t",
+    "\"quoted\"",
+    "c1:1",
+    "YzE6MQ",
+    "usr_00000000000000000000",
 ];
 
 fn json_string(s: &str) -> String {
@@ -858,7 +1154,9 @@ fn random_string(rng: &mut Rng) -> String {
         }
         1 | 2 => {
             let n = rng.below(40);
-            (0..n).map(|_| char::from_u32(rng.below(0x2_FFFF) as u32).unwrap_or('\u{fffd}')).collect()
+            (0..n)
+                .map(|_| char::from_u32(rng.below(0x2_FFFF) as u32).unwrap_or('\u{fffd}'))
+                .collect()
         }
         3 | 4 => format!("{}@{}.example", rng.pick(STRINGS), rng.pick(STRINGS)),
         5 => rng.pick(STRINGS).repeat(1 + rng.below(400)),
@@ -871,12 +1169,19 @@ fn random_json(rng: &mut Rng, depth: usize, fields: &[&str], ctx: &FuzzCtx) -> S
     let kinds = if depth > 6 { 5 } else { 8 };
     match rng.below(kinds) {
         0 => "null".into(),
-        1 => if rng.chance(50) { "true".into() } else { "false".into() },
+        1 => {
+            if rng.chance(50) {
+                "true".into()
+            } else {
+                "false".into()
+            }
+        }
         2 => rng.pick(NUMBERS).to_string(),
         3 | 4 => json_string(&random_string(rng)),
         5 => {
             let n = rng.below(5);
-            let items: Vec<String> = (0..n).map(|_| random_json(rng, depth + 1, fields, ctx)).collect();
+            let items: Vec<String> =
+                (0..n).map(|_| random_json(rng, depth + 1, fields, ctx)).collect();
             format!("[{}]", items.join(","))
         }
         _ => random_object(rng, depth + 1, fields, ctx),
@@ -888,8 +1193,16 @@ fn random_object(rng: &mut Rng, depth: usize, fields: &[&str], ctx: &FuzzCtx) ->
     let n = rng.below(fields.len() + 3);
     let mut parts = Vec::new();
     for _ in 0..n {
-        let key = if !fields.is_empty() && rng.chance(80) { rng.pick(fields).to_string() } else { random_string(rng) };
-        let value = if rng.chance(50) { plausible(rng, &key, ctx) } else { random_json(rng, depth, fields, ctx) };
+        let key = if !fields.is_empty() && rng.chance(80) {
+            rng.pick(fields).to_string()
+        } else {
+            random_string(rng)
+        };
+        let value = if rng.chance(50) {
+            plausible(rng, &key, ctx)
+        } else {
+            random_json(rng, depth, fields, ctx)
+        };
         parts.push(format!("{}:{}", json_string(&key), value));
     }
     format!("{{{}}}", parts.join(","))
@@ -903,25 +1216,64 @@ struct FuzzCtx {
 
 fn plausible(rng: &mut Rng, field: &str, ctx: &FuzzCtx) -> String {
     match field {
-        "email" if !ctx.invites.is_empty() && rng.chance(30) => json_string(&ctx.invites[rng.below(ctx.invites.len())].1),
-        "email" | "notification_email" => json_string(&format!("fuzz{}@fuzz.example", rng.below(1000))),
+        "email" if !ctx.invites.is_empty() && rng.chance(30) => {
+            json_string(&ctx.invites[rng.below(ctx.invites.len())].1)
+        }
+        "email" | "notification_email" => {
+            json_string(&format!("fuzz{}@fuzz.example", rng.below(1000)))
+        }
         "role" if rng.chance(70) => json_string(&ctx.roles[rng.below(ctx.roles.len())]),
-        "role" => json_string(rng.pick(&["owner", "member", "admin", "administrator", "developer", "viewer", "biller", "wizard"])),
+        "role" => json_string(rng.pick(&[
+            "owner",
+            "member",
+            "admin",
+            "administrator",
+            "developer",
+            "viewer",
+            "biller",
+            "wizard",
+        ])),
         "delivery" => json_string(rng.pick(&["link", "email", "link", "email", "sms"])),
         "identity_provider" => {
             let provider = rng.pick(&["any", "google", "microsoft", "okta"]);
             if rng.chance(50) {
-                format!("{{\"provider\":\"{provider}\",\"tenant_id\":{}}}", json_string(rng.pick(&["contoso.onmicrosoft.com", "", "bad tenant", "a-b.c"])))
+                format!(
+                    "{{\"provider\":\"{provider}\",\"tenant_id\":{}}}",
+                    json_string(rng.pick(&["contoso.onmicrosoft.com", "", "bad tenant", "a-b.c"]))
+                )
             } else {
                 format!("{{\"provider\":\"{provider}\"}}")
             }
         }
         "require_secure_sign_in" => rng.pick(&["true", "false"]).to_string(),
-        "expires_in_days" | "quota" => rng.pick(&["0", "1", "7", "14", "15", "365", "366", "null", "100000", "18446744073709551615"]).to_string(),
+        "expires_in_days" | "quota" => rng
+            .pick(&[
+                "0",
+                "1",
+                "7",
+                "14",
+                "15",
+                "365",
+                "366",
+                "null",
+                "100000",
+                "18446744073709551615",
+            ])
+            .to_string(),
         "mode" => json_string(rng.pick(&["sign_up", "sign_in", "sign_up", "sign_in", "sign_out"])),
-        "password" => json_string(rng.pick(&["", "short", "correct horse battery", "roster-demo-password", "p".repeat(2000).as_str()])),
-        "name" => json_string(rng.pick(&["", "Fuzz Tester", "n".repeat(300).as_str(), "<b>Fuzz</b>"])),
-        "token" if !ctx.invites.is_empty() && rng.chance(40) => json_string(&ctx.invites[rng.below(ctx.invites.len())].0),
+        "password" => json_string(rng.pick(&[
+            "",
+            "short",
+            "correct horse battery",
+            "roster-demo-password",
+            "p".repeat(2000).as_str(),
+        ])),
+        "name" => {
+            json_string(rng.pick(&["", "Fuzz Tester", "n".repeat(300).as_str(), "<b>Fuzz</b>"]))
+        }
+        "token" if !ctx.invites.is_empty() && rng.chance(40) => {
+            json_string(&ctx.invites[rng.below(ctx.invites.len())].0)
+        }
         "token" => json_string(rng.pick(&["", "nope", "t".repeat(250).as_str()])),
         _ => random_json(rng, 5, &[], ctx),
     }
@@ -931,7 +1283,8 @@ fn plausible(rng: &mut Rng, field: &str, ctx: &FuzzCtx) -> String {
 /// replaced by wild values, dropped, or joined by an unknown field. These reach the
 /// handlers' own rules rather than stopping at the shape check.
 fn near_valid(rng: &mut Rng, required: &[&str], optional: &[&str], ctx: &FuzzCtx) -> String {
-    let mut fields: Vec<(String, String)> = required.iter().map(|f| (f.to_string(), plausible(rng, f, ctx))).collect();
+    let mut fields: Vec<(String, String)> =
+        required.iter().map(|f| (f.to_string(), plausible(rng, f, ctx))).collect();
     for f in optional {
         if rng.chance(30) {
             fields.push((f.to_string(), plausible(rng, f, ctx)));
@@ -951,12 +1304,14 @@ fn near_valid(rng: &mut Rng, required: &[&str], optional: &[&str], ctx: &FuzzCtx
             _ => {}
         }
     }
-    let parts: Vec<String> = fields.iter().map(|(k, v)| format!("{}:{v}", json_string(k))).collect();
+    let parts: Vec<String> =
+        fields.iter().map(|(k, v)| format!("{}:{v}", json_string(k))).collect();
     format!("{{{}}}", parts.join(","))
 }
 
 #[tokio::test]
-async fn given_hundreds_of_random_bodies_on_every_json_endpoint_then_never_a_5xx_and_4xx_are_problems() {
+async fn given_hundreds_of_random_bodies_on_every_json_endpoint_then_never_a_5xx_and_4xx_are_problems()
+ {
     let t = TestServer::start().await;
     let mut rng = Rng(0x005E_ED0F_F022);
     let all = presets();
@@ -967,22 +1322,39 @@ async fn given_hundreds_of_random_bodies_on_every_json_endpoint_then_never_a_5xx
         // A throw-away member per preset to PATCH, so the fuzz never edits the owner's fixtures.
         let email = unique_email("fuzz-target");
         let inv = t.invite(&owner, &email, &policy(p).default_role).await;
-        let joined = t.join_sign_up(inv["link"].as_str().unwrap(), &email, "Fuzz Target").await.ok();
+        let joined =
+            t.join_sign_up(inv["link"].as_str().unwrap(), &email, "Fuzz Target").await.ok();
         targets.push(joined["user"]["id"].as_str().unwrap().to_string());
         // Real pending invites whose tokens and e-mails the join bodies may use.
         let seats = t.get("/v1/me", &owner).await.ok()["seats"].clone();
-        let free = seats["limit"].as_u64().map_or(3, |l| l.saturating_sub(seats["used"].as_u64().unwrap()));
+        let free = seats["limit"]
+            .as_u64()
+            .map_or(3, |l| l.saturating_sub(seats["used"].as_u64().unwrap()));
         let mut invites = Vec::new();
         for _ in 0..free.min(3) {
             let email = unique_email("fuzz-invitee");
             let inv = t.invite(&owner, &email, &policy(p).default_role).await;
             invites.push((token_of(inv["link"].as_str().unwrap()), email));
         }
-        ctxs.push(FuzzCtx { roles: t.policy_roles(p).into_iter().map(|r| r.id).collect(), invites });
+        ctxs.push(FuzzCtx {
+            roles: t.policy_roles(p).into_iter().map(|r| r.id).collect(),
+            invites,
+        });
     }
     type Endpoint = (Method, &'static str, &'static [&'static str], &'static [&'static str]);
     let endpoints: [Endpoint; 4] = [
-        (Method::POST, "/v1/invites", &["email", "role"], &["delivery", "notification_email", "identity_provider", "require_secure_sign_in", "expires_in_days"]),
+        (
+            Method::POST,
+            "/v1/invites",
+            &["email", "role"],
+            &[
+                "delivery",
+                "notification_email",
+                "identity_provider",
+                "require_secure_sign_in",
+                "expires_in_days",
+            ],
+        ),
         (Method::PATCH, "/v1/members/{id}", &[], &["role", "quota"]),
         (Method::POST, "/v1/join", &["token", "mode", "email", "password"], &["name"]),
         (Method::POST, "/v1/owner-promotions/confirm", &["token"], &[]),
@@ -1011,14 +1383,32 @@ async fn given_hundreds_of_random_bodies_on_every_json_endpoint_then_never_a_5xx
             let ctype = if rng.chance(92) {
                 Some("application/json")
             } else {
-                rng.pick(&[None, Some("text/plain"), Some("application/json; charset=utf-8"), Some("application/merge-patch+json")])
+                rng.pick(&[
+                    None,
+                    Some("text/plain"),
+                    Some("application/json; charset=utf-8"),
+                    Some("application/merge-patch+json"),
+                ])
             };
             let mut headers = Vec::new();
             if (path == "/v1/invites" || path == "/v1/join") && rng.chance(20) {
-                headers.push(("idempotency-key", HeaderValue::from_str(&format!("fuzz-{}", rng.below(5))).unwrap()));
+                headers.push((
+                    "idempotency-key",
+                    HeaderValue::from_str(&format!("fuzz-{}", rng.below(5))).unwrap(),
+                ));
             }
-            let public = path.starts_with("/v1/join") || path.starts_with("/v1/owner-promotions/confirm");
-            let res = raw(&t, method.clone(), &path, if public { None } else { Some(&owner) }, ctype, body.clone(), &headers).await;
+            let public =
+                path.starts_with("/v1/join") || path.starts_with("/v1/owner-promotions/confirm");
+            let res = raw(
+                &t,
+                method.clone(),
+                &path,
+                if public { None } else { Some(&owner) },
+                ctype,
+                body.clone(),
+                &headers,
+            )
+            .await;
             let shown: String = body.chars().take(300).collect();
             sane(&res, &format!("round {i} {method} {path} {ctype:?} body {shown:?}"));
             *by_status.entry(res.status.as_u16()).or_default() += 1;

@@ -9,7 +9,8 @@ use flows::*;
 use serde_json::json;
 
 #[tokio::test]
-async fn given_a_manager_listening_when_an_invite_is_redeemed_then_an_audit_event_arrives_within_seconds() {
+async fn given_a_manager_listening_when_an_invite_is_redeemed_then_an_audit_event_arrives_within_seconds()
+ {
     let t = TestServer::start().await;
     let preset = "owner-member-link";
     let owner = t.owner(preset);
@@ -17,7 +18,9 @@ async fn given_a_manager_listening_when_an_invite_is_redeemed_then_an_audit_even
 
     let inv = t.invite(&owner, "live.one@example.com", "member").await;
     let id = inv["id"].as_str().unwrap().to_string();
-    let (created, _) = sse.until(5, |e| e.data["action"] == "invite_created" && e.data["target"]["id"] == id.as_str()).await;
+    let (created, _) = sse
+        .until(5, |e| e.data["action"] == "invite_created" && e.data["target"]["id"] == id.as_str())
+        .await;
     t.join_sign_up(inv["link"].as_str().unwrap(), "live.one@example.com", "Live One").await.ok();
     let (accepted, between) = sse.until(5, |e| e.data["action"] == "invite_accepted").await;
     assert!(between.is_empty(), "unexpected events in between: {between:?}");
@@ -39,7 +42,8 @@ async fn given_a_manager_listening_when_an_invite_is_redeemed_then_an_audit_even
 }
 
 #[tokio::test]
-async fn given_a_dropped_stream_when_it_reconnects_with_last_event_id_then_it_gets_what_it_missed_once_and_then_live_events() {
+async fn given_a_dropped_stream_when_it_reconnects_with_last_event_id_then_it_gets_what_it_missed_once_and_then_live_events()
+ {
     let t = TestServer::start().await;
     let preset = "link-email-quotas";
     let owner = t.owner(preset);
@@ -51,7 +55,9 @@ async fn given_a_dropped_stream_when_it_reconnects_with_last_event_id_then_it_ge
 
     // While nobody listens: an invite, its revocation, a role change.
     let second = t.invite(&owner, "second@example.com", "member").await;
-    t.post(&format!("/v1/invites/{}/revoke", second["id"].as_str().unwrap()), &owner, json!({})).await.ok();
+    t.post(&format!("/v1/invites/{}/revoke", second["id"].as_str().unwrap()), &owner, json!({}))
+        .await
+        .ok();
     let member_id = user_id(&t, &t.key(preset, "member")).await;
     t.patch(&format!("/v1/members/{member_id}"), &owner, json!({"role": "admin"})).await.ok();
 
@@ -60,10 +66,18 @@ async fn given_a_dropped_stream_when_it_reconnects_with_last_event_id_then_it_ge
     for _ in 0..3 {
         replayed.push(sse.next(5).await.expect("missed event not replayed"));
     }
-    let actions: Vec<_> = replayed.iter().map(|e| e.data["action"].as_str().unwrap().to_string()).collect();
-    assert_eq!(actions, ["invite_created", "invite_revoked", "member_role_changed"], "replay in order");
+    let actions: Vec<_> =
+        replayed.iter().map(|e| e.data["action"].as_str().unwrap().to_string()).collect();
+    assert_eq!(
+        actions,
+        ["invite_created", "invite_revoked", "member_role_changed"],
+        "replay in order"
+    );
     assert_eq!(replayed[0].data["target"]["id"], second["id"]);
-    assert!(replayed.iter().all(|e| e.id.as_deref() != Some(last_id.as_str())), "the last seen event was replayed");
+    assert!(
+        replayed.iter().all(|e| e.id.as_deref() != Some(last_id.as_str())),
+        "the last seen event was replayed"
+    );
 
     // Then live events, each once.
     let third = t.invite(&owner, "third@example.com", "member").await;
@@ -82,7 +96,10 @@ async fn given_two_accounts_when_one_acts_then_only_its_own_managers_hear_about_
     t.invite(&theirs, "elsewhere@example.com", "viewer").await;
     let own = t.invite(&mine, "here@example.com", "member").await;
     let e = sse.next(5).await.expect("no event");
-    assert_eq!(e.data["target"]["id"], own["id"], "another account's event leaked into this stream");
+    assert_eq!(
+        e.data["target"]["id"], own["id"],
+        "another account's event leaked into this stream"
+    );
     stop(t.server).await;
 }
 
@@ -103,7 +120,8 @@ async fn given_a_non_manager_or_no_key_when_they_open_the_stream_then_they_are_r
 }
 
 #[tokio::test]
-async fn given_an_open_stream_when_the_server_shuts_down_then_shutdown_completes_and_the_stream_ends() {
+async fn given_an_open_stream_when_the_server_shuts_down_then_shutdown_completes_and_the_stream_ends()
+ {
     let t = TestServer::start().await;
     let owner = t.owner("owner-member-link");
     let mut sse = Sse::connect(&t, &owner, None).await;

@@ -1,7 +1,6 @@
 //! E-mail delivery: with `smtp_url` set, invite mail really goes out over SMTP (to a minimal
 //! SMTP sink on loopback) and the outbox row is marked sent; without it, the outbox keeps it.
 
-
 use std::time::Duration;
 
 use roster_server::{Config, Db, Limits};
@@ -58,7 +57,8 @@ async fn smtp_sink(tx: mpsc::UnboundedSender<(String, String)>) -> u16 {
 }
 
 #[tokio::test]
-async fn given_smtp_configured_when_an_email_invite_is_created_then_it_is_delivered_and_marked_sent() {
+async fn given_smtp_configured_when_an_email_invite_is_created_then_it_is_delivered_and_marked_sent()
+ {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let port = smtp_sink(tx).await;
     let dir = tempfile::tempdir().unwrap();
@@ -83,7 +83,10 @@ async fn given_smtp_configured_when_an_email_invite_is_created_then_it_is_delive
         .unwrap();
     let link = invite["link"].as_str().unwrap();
 
-    let (to, data) = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("no mail within 10 s").unwrap();
+    let (to, data) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("no mail within 10 s")
+        .unwrap();
     assert_eq!(to, "new.dev@atlas.example");
     // Quoted-printable or not, the token survives unbroken on one line of a short mail.
     let unfolded = data.replace("=\n", "");
@@ -93,7 +96,9 @@ async fn given_smtp_configured_when_an_email_invite_is_created_then_it_is_delive
     // The outbox row is marked sent (the mailer marks it right after the SMTP answer).
     let mut sent = None;
     for _ in 0..50 {
-        sent = roster_server::outbox(&server.db, Some("new.dev@atlas.example"), 1).unwrap()[0].sent_at.clone();
+        sent = roster_server::outbox(&server.db, Some("new.dev@atlas.example"), 1).unwrap()[0]
+            .sent_at
+            .clone();
         if sent.is_some() {
             break;
         }
@@ -104,7 +109,8 @@ async fn given_smtp_configured_when_an_email_invite_is_created_then_it_is_delive
 }
 
 #[tokio::test]
-async fn given_smtp_unreachable_when_an_email_invite_is_created_then_the_invite_stands_and_the_mail_stays_in_the_outbox() {
+async fn given_smtp_unreachable_when_an_email_invite_is_created_then_the_invite_stands_and_the_mail_stays_in_the_outbox()
+ {
     let dead = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("roster.db");

@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { dropIndex, initials, keyRemoval, keyWarning, keychainBannerKind, move, railLabel, railOrder, safeColour, serverHost, textOn } from "./accounts";
+import {
+  dropIndex,
+  initials,
+  keyRemoval,
+  keyWarning,
+  keychainBannerKind,
+  move,
+  railLabel,
+  railOrder,
+  safeColour,
+  serverHost,
+  textOn,
+} from "./accounts";
 import type { SavedAccount } from "../contract";
 
 describe("initials", () => {

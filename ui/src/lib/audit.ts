@@ -60,14 +60,6 @@ export function describeAudit(e: AuditEvent, policy: TeamPolicy): string {
   }
 }
 
-/** The toast for a live invite_accepted: "Ana Lima joined Acme as Member"; null for other actions. */
-export function joinedMessage(e: AuditEvent, accountName: string, policy: TeamPolicy): string | null {
-  if (e.action !== "invite_accepted") return null;
-  const name = str(e.details.name) ?? e.actor?.name ?? e.target.email;
-  const role = str(e.details.role);
-  return `${name} joined ${accountName} as ${role ? roleName(policy, role) : "a member"}`;
-}
-
 /** `list` with `e` added (once, by id), newest first, at most `max` long. */
 export function mergeAudit(list: AuditEvent[], e: AuditEvent, max = 200): AuditEvent[] {
   if (list.some((x) => x.id === e.id)) return list;

@@ -6,7 +6,10 @@ describe("toAppError", () => {
     expect(toAppError({ code: "bad_key", message: "The key was refused." })).toEqual({ code: "bad_key", message: "The key was refused." });
   });
   it("wraps a Tauri string error and a JS Error", () => {
-    expect(toAppError("command foo not found")).toEqual({ code: "server_error", message: "Roster could not do that: command foo not found" });
+    expect(toAppError("command foo not found")).toEqual({
+      code: "server_error",
+      message: "Roster could not do that: command foo not found",
+    });
     expect(toAppError(new Error("boom")).message).toContain("boom");
   });
   it("does not trust an unknown code", () => {
@@ -38,7 +41,26 @@ describe("describeError: a next step per code", () => {
     expect(v).toMatchObject({ detail: "Only Owner can invite.", next: "none", nextLabel: null });
   });
   it("every code has a title", () => {
-    const codes = ["bad_key", "no_permission", "not_found", "invalid", "seat_limit", "last_owner", "conflict", "rate_limited", "unreachable", "bad_response", "server_error", "keychain_unavailable", "keychain_locked", "key_missing", "insecure_url", "unknown_account", "clipboard", "storage"] as const;
+    const codes = [
+      "bad_key",
+      "no_permission",
+      "not_found",
+      "invalid",
+      "seat_limit",
+      "last_owner",
+      "conflict",
+      "rate_limited",
+      "unreachable",
+      "bad_response",
+      "server_error",
+      "keychain_unavailable",
+      "keychain_locked",
+      "key_missing",
+      "insecure_url",
+      "unknown_account",
+      "clipboard",
+      "storage",
+    ] as const;
     for (const code of codes) expect(describeError({ code, message: "m" }).title.length).toBeGreaterThan(5);
   });
 });

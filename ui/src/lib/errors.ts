@@ -4,9 +4,24 @@
 import type { AppError, ErrorCode } from "../contract";
 
 const CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  "bad_key", "no_permission", "not_found", "invalid", "seat_limit", "last_owner", "conflict", "rate_limited",
-  "unreachable", "bad_response", "server_error", "keychain_unavailable", "keychain_locked", "key_missing",
-  "insecure_url", "unknown_account", "clipboard", "storage",
+  "bad_key",
+  "no_permission",
+  "not_found",
+  "invalid",
+  "seat_limit",
+  "last_owner",
+  "conflict",
+  "rate_limited",
+  "unreachable",
+  "bad_response",
+  "server_error",
+  "keychain_unavailable",
+  "keychain_locked",
+  "key_missing",
+  "insecure_url",
+  "unknown_account",
+  "clipboard",
+  "storage",
 ]);
 
 /** Any rejection (an AppError from Rust, a Tauri string error, a JS Error) as an AppError. */
@@ -61,7 +76,11 @@ export function describeError(err: AppError): ErrorView {
   });
   switch (err.code) {
     case "bad_key":
-      return v("The server refused this account's API key", "rekey", "Make a new key in the service's console if this one was revoked, then re-enter it.");
+      return v(
+        "The server refused this account's API key",
+        "rekey",
+        "Make a new key in the service's console if this one was revoked, then re-enter it.",
+      );
     case "key_missing":
       return v("This account's API key is missing from the keychain", "rekey");
     case "unreachable":

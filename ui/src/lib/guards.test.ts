@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { canChangeRole, canEditQuota, canLeave, canRemove, countOwners, defaultInviteRole, guardCtx, inviteRoles, nameList, needsOwnerConfirmation, roleChoices } from "./guards";
+import {
+  canChangeRole,
+  canEditQuota,
+  canLeave,
+  canRemove,
+  countOwners,
+  defaultInviteRole,
+  guardCtx,
+  inviteRoles,
+  nameList,
+  needsOwnerConfirmation,
+  roleChoices,
+} from "./guards";
 import { idp, me, member, ownerMember, quotas, sixRoles } from "../test/fixtures";
 
 describe("owner count comes from the catalog's is_owner", () => {
@@ -20,7 +32,10 @@ describe("last-owner guard", () => {
   it("the sole owner cannot leave, be removed or demoted — with the reason", () => {
     expect(canLeave(ctx)).toEqual({ ok: false, reason: "You are the last Owner: make someone else Owner before leaving." });
     expect(canRemove(ctx, members[0]).reason).toBe("To take yourself off this team, use Leave.");
-    expect(canChangeRole(ctx, members[0])).toEqual({ ok: false, reason: "You are the last Owner: make someone else Owner before changing this role." });
+    expect(canChangeRole(ctx, members[0])).toEqual({
+      ok: false,
+      reason: "You are the last Owner: make someone else Owner before changing this role.",
+    });
   });
   it("with a second owner it all opens up", () => {
     const two = [...members, member("cy", "owner")];

@@ -89,7 +89,8 @@ function lastOwnerReason(ctx: GuardCtx, m: Member, what: string): string {
 export function canChangeRole(ctx: GuardCtx, m: Member): Guard {
   if (!ctx.manages) return needsManager(ctx, "change roles");
   const targetOwner = isOwnerRole(ctx.policy, m.role);
-  if (targetOwner && !ctx.iAmOwner) return no(`Only ${nameList(ownerRoles(ctx.policy))} can change the role of ${nameList(ownerRoles(ctx.policy))}.`);
+  if (targetOwner && !ctx.iAmOwner)
+    return no(`Only ${nameList(ownerRoles(ctx.policy))} can change the role of ${nameList(ownerRoles(ctx.policy))}.`);
   if (targetOwner && ctx.owners <= 1 && ownerRoles(ctx.policy).length <= 1) return no(lastOwnerReason(ctx, m, "changing this role"));
   return yes;
 }
@@ -101,8 +102,10 @@ export function roleChoices(ctx: GuardCtx, m: Member): RoleChoice[] {
   const targetOwner = isOwnerRole(ctx.policy, m.role);
   return ctx.policy.roles.map((role) => {
     if (role.id === m.role) return { role, disabled: false, reason: null };
-    if (role.is_owner && !ctx.iAmOwner) return { role, disabled: true, reason: `Only ${nameList(ownerRoles(ctx.policy))} can grant this role.` };
-    if (targetOwner && !role.is_owner && ctx.owners <= 1) return { role, disabled: true, reason: lastOwnerReason(ctx, m, "changing this role") };
+    if (role.is_owner && !ctx.iAmOwner)
+      return { role, disabled: true, reason: `Only ${nameList(ownerRoles(ctx.policy))} can grant this role.` };
+    if (targetOwner && !role.is_owner && ctx.owners <= 1)
+      return { role, disabled: true, reason: lastOwnerReason(ctx, m, "changing this role") };
     return { role, disabled: false, reason: null };
   });
 }
@@ -117,8 +120,12 @@ export function canRemove(ctx: GuardCtx, m: Member): Guard {
 }
 
 export function canLeave(ctx: GuardCtx): Guard {
-  if (!ctx.policy.members_can_leave) return no(`This team does not let members leave on their own: ask ${nameList(managerRoles(ctx.policy))} to remove you.`);
-  if (ctx.iAmOwner && ctx.owners <= 1) return no(`You are the last ${roleName(ctx.policy, ctx.me.role)}: make someone else ${nameList(ownerRoles(ctx.policy))} before leaving.`);
+  if (!ctx.policy.members_can_leave)
+    return no(`This team does not let members leave on their own: ask ${nameList(managerRoles(ctx.policy))} to remove you.`);
+  if (ctx.iAmOwner && ctx.owners <= 1)
+    return no(
+      `You are the last ${roleName(ctx.policy, ctx.me.role)}: make someone else ${nameList(ownerRoles(ctx.policy))} before leaving.`,
+    );
   return yes;
 }
 

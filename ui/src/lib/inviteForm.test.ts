@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { bulkIgnored, bulkText, defaultInviteForm, inviteFields, isBulk, nextSubmission, parseEmails, toBulkOptions, toNewInvite, validateInvite } from "./inviteForm";
+import {
+  bulkIgnored,
+  bulkText,
+  defaultInviteForm,
+  inviteFields,
+  isBulk,
+  nextSubmission,
+  parseEmails,
+  toBulkOptions,
+  toNewInvite,
+  validateInvite,
+} from "./inviteForm";
 import { idp, ownerMember, quotas, sixRoles } from "../test/fixtures";
 
 describe("parseEmails", () => {
@@ -11,12 +22,22 @@ describe("parseEmails", () => {
 
 describe("what the dialog shows per policy", () => {
   it("owner/member link team: nothing optional", () => {
-    expect(inviteFields(ownerMember)).toMatchObject({ deliveryChoice: false, identityProvider: false, notificationEmail: false, secureSignIn: false, usernameLabel: "E-mail" });
+    expect(inviteFields(ownerMember)).toMatchObject({
+      deliveryChoice: false,
+      identityProvider: false,
+      notificationEmail: false,
+      secureSignIn: false,
+      usernameLabel: "E-mail",
+    });
   });
   it("six roles: secure sign-in", () => expect(inviteFields(sixRoles).secureSignIn).toBe(true));
   it("quotas: delivery choice", () => expect(inviteFields(quotas).deliveryChoice).toBe(true));
   it("idp: provider, notification e-mail, username", () => {
-    expect(inviteFields(idp)).toMatchObject({ identityProvider: true, notificationEmail: true, usernameLabel: "Username (usually an e-mail)" });
+    expect(inviteFields(idp)).toMatchObject({
+      identityProvider: true,
+      notificationEmail: true,
+      usernameLabel: "Username (usually an e-mail)",
+    });
   });
 });
 
@@ -24,7 +45,9 @@ describe("validation", () => {
   it("needs an address and a sane expiry", () => {
     const f = defaultInviteForm(quotas, "member");
     expect(validateInvite(f, quotas).map((p) => p.field)).toEqual(["emails"]);
-    expect(validateInvite({ ...f, emails: "a@x.io", expiresInDays: 8 }, quotas)).toEqual([{ field: "expiresInDays", message: "Between 1 and 7 days." }]);
+    expect(validateInvite({ ...f, emails: "a@x.io", expiresInDays: 8 }, quotas)).toEqual([
+      { field: "expiresInDays", message: "Between 1 and 7 days." },
+    ]);
     expect(validateInvite({ ...f, emails: "a@x.io", expiresInDays: 7 }, quotas)).toEqual([]);
   });
   it("names the bad addresses", () => {
@@ -34,7 +57,9 @@ describe("validation", () => {
   it("a username restricted to a provider need not be an e-mail", () => {
     const f = { ...defaultInviteForm(idp, "member"), emails: "jdoe", provider: "microsoft" as const };
     expect(validateInvite(f, idp)).toEqual([]);
-    expect(validateInvite({ ...f, notificationEmail: "bad" }, idp)).toEqual([{ field: "notificationEmail", message: "Not an e-mail address." }]);
+    expect(validateInvite({ ...f, notificationEmail: "bad" }, idp)).toEqual([
+      { field: "notificationEmail", message: "Not an e-mail address." },
+    ]);
   });
   it("refuses a role or delivery outside the policy", () => {
     const f = { ...defaultInviteForm(ownerMember, "member"), emails: "a@x.io" };
@@ -45,12 +70,33 @@ describe("validation", () => {
 
 describe("what is sent", () => {
   it("only the fields the policy has; defaults left to the server", () => {
-    const f = { ...defaultInviteForm(ownerMember, "member"), emails: "a@x.io", requireSecure: true, notificationEmail: "n@x.io", provider: "google" as const };
+    const f = {
+      ...defaultInviteForm(ownerMember, "member"),
+      emails: "a@x.io",
+      requireSecure: true,
+      notificationEmail: "n@x.io",
+      provider: "google" as const,
+    };
     expect(toNewInvite(f, ownerMember)).toEqual({ email: "a@x.io", role: "member" });
   });
   it("idp with tenant, notification e-mail, shorter expiry", () => {
-    const f = { ...defaultInviteForm(idp, "member"), emails: "jdoe", provider: "microsoft" as const, tenant: " t-1 ", notificationEmail: "j@x.io", expiresInDays: 3, delivery: "link" as const };
-    expect(toNewInvite(f, idp)).toEqual({ email: "jdoe", role: "member", delivery: "link", identity_provider: { provider: "microsoft", tenant_id: "t-1" }, notification_email: "j@x.io", expires_in_days: 3 });
+    const f = {
+      ...defaultInviteForm(idp, "member"),
+      emails: "jdoe",
+      provider: "microsoft" as const,
+      tenant: " t-1 ",
+      notificationEmail: "j@x.io",
+      expiresInDays: 3,
+      delivery: "link" as const,
+    };
+    expect(toNewInvite(f, idp)).toEqual({
+      email: "jdoe",
+      role: "member",
+      delivery: "link",
+      identity_provider: { provider: "microsoft", tenant_id: "t-1" },
+      notification_email: "j@x.io",
+      expires_in_days: 3,
+    });
     expect(toNewInvite({ ...f, provider: "google" }, idp).identity_provider).toEqual({ provider: "google" });
   });
   it("secure sign-in where offered", () => {
@@ -68,8 +114,19 @@ describe("what is sent", () => {
 
 describe("what a bulk run sends", () => {
   it("every option of a single invite, provider with tenant included", () => {
-    const f = { ...defaultInviteForm(idp, "member"), emails: "a@x.io b@x.io", provider: "microsoft" as const, tenant: " t-1 ", expiresInDays: 3, delivery: "link" as const };
-    expect(toBulkOptions(f, idp)).toEqual({ delivery: "link", identity_provider: { provider: "microsoft", tenant_id: "t-1" }, expires_in_days: 3 });
+    const f = {
+      ...defaultInviteForm(idp, "member"),
+      emails: "a@x.io b@x.io",
+      provider: "microsoft" as const,
+      tenant: " t-1 ",
+      expiresInDays: 3,
+      delivery: "link" as const,
+    };
+    expect(toBulkOptions(f, idp)).toEqual({
+      delivery: "link",
+      identity_provider: { provider: "microsoft", tenant_id: "t-1" },
+      expires_in_days: 3,
+    });
     expect(bulkIgnored(f, idp)).toEqual([]);
   });
   it("secure sign-in and expiry where offered", () => {
@@ -77,12 +134,25 @@ describe("what a bulk run sends", () => {
     expect(toBulkOptions(f, sixRoles)).toEqual({ require_secure_sign_in: true, expires_in_days: 5 });
   });
   it("only the fields the policy has; defaults left to the server", () => {
-    const f = { ...defaultInviteForm(ownerMember, "member"), emails: "a@x.io b@x.io", requireSecure: true, provider: "google" as const, tenant: "t-1", delivery: "email" as const };
+    const f = {
+      ...defaultInviteForm(ownerMember, "member"),
+      emails: "a@x.io b@x.io",
+      requireSecure: true,
+      provider: "google" as const,
+      tenant: "t-1",
+      delivery: "email" as const,
+    };
     expect(toBulkOptions(f, ownerMember)).toEqual({});
     expect(toBulkOptions({ ...defaultInviteForm(idp, "member"), emails: "a@x.io b@x.io" }, idp)).toEqual({ delivery: "email" });
   });
   it("the same settings as the single invite, but the notification e-mail, which the dialog notes", () => {
-    const f = { ...defaultInviteForm(idp, "member"), emails: "a@x.io b@x.io", provider: "google" as const, notificationEmail: " n@x.io ", expiresInDays: 2 };
+    const f = {
+      ...defaultInviteForm(idp, "member"),
+      emails: "a@x.io b@x.io",
+      provider: "google" as const,
+      notificationEmail: " n@x.io ",
+      expiresInDays: 2,
+    };
     const { email: _email, role: _role, notification_email, ...shared } = toNewInvite(f, idp);
     expect(notification_email).toBe("n@x.io");
     expect(toBulkOptions(f, idp)).toEqual(shared);
@@ -109,7 +179,12 @@ describe("the idempotency key of a submission", () => {
     const retry = nextSubmission(first, toNewInvite({ ...form }, idp), next);
     expect(retry.key).toBe(first.key);
     // Equal content built in another key order is still the same action.
-    const reordered = { identity_provider: { tenant_id: "t-1", provider: "microsoft" }, role: "member", email: "jdoe", delivery: first.invite.delivery } as const;
+    const reordered = {
+      identity_provider: { tenant_id: "t-1", provider: "microsoft" },
+      role: "member",
+      email: "jdoe",
+      delivery: first.invite.delivery,
+    } as const;
     expect(nextSubmission(first, reordered, next).key).toBe(first.key);
   });
   it("changed content is a new action with a new key", () => {

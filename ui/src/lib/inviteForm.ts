@@ -61,7 +61,11 @@ export function validateInvite(form: InviteForm, policy: TeamPolicy): FieldProbl
   const mustBeEmail = !(policy.identity_provider_restriction && form.provider !== "any");
   if (mustBeEmail) {
     const bad = emails.filter((e) => !looksLikeEmail(e));
-    if (bad.length) out.push({ field: "emails", message: `Not an e-mail address: ${bad.slice(0, 3).join(", ")}${bad.length > 3 ? ` and ${bad.length - 3} more` : ""}.` });
+    if (bad.length)
+      out.push({
+        field: "emails",
+        message: `Not an e-mail address: ${bad.slice(0, 3).join(", ")}${bad.length > 3 ? ` and ${bad.length - 3} more` : ""}.`,
+      });
   }
   if (!policy.roles.some((r) => r.id === form.role)) out.push({ field: "role", message: "Pick a role." });
   if (!policy.delivery_methods.includes(form.delivery)) out.push({ field: "delivery", message: "This team does not allow that delivery." });
@@ -88,7 +92,10 @@ function inviteSettings(form: InviteForm, policy: TeamPolicy): BulkOptions {
   const out: BulkOptions = {};
   if (policy.delivery_methods.length > 1) out.delivery = form.delivery;
   if (policy.identity_provider_restriction && form.provider !== "any") {
-    out.identity_provider = form.provider === "microsoft" && form.tenant.trim() ? { provider: "microsoft", tenant_id: form.tenant.trim() } : { provider: form.provider };
+    out.identity_provider =
+      form.provider === "microsoft" && form.tenant.trim()
+        ? { provider: "microsoft", tenant_id: form.tenant.trim() }
+        : { provider: form.provider };
   }
   if (policy.secure_sign_in_option && form.requireSecure) out.require_secure_sign_in = true;
   if (form.expiresInDays !== policy.invite_lifetime_days) out.expires_in_days = form.expiresInDays;
@@ -111,7 +118,11 @@ export type InviteSubmission = { invite: NewInvite; key: string };
  * already made instead of refusing it as invite_exists. Changed content is a new action with a
  * new key (the server refuses an old key with another body).
  */
-export function nextSubmission(previous: InviteSubmission | null, invite: NewInvite, newKey: () => string = () => crypto.randomUUID()): InviteSubmission {
+export function nextSubmission(
+  previous: InviteSubmission | null,
+  invite: NewInvite,
+  newKey: () => string = () => crypto.randomUUID(),
+): InviteSubmission {
   if (previous && canonical(previous.invite) === canonical(invite)) return { invite, key: previous.key };
   return { invite, key: newKey() };
 }
@@ -119,7 +130,9 @@ export function nextSubmission(previous: InviteSubmission | null, invite: NewInv
 /** JSON with object keys sorted, so equal content compares equal whatever order it was built in. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { sendKey } from "./keyField";
 
 function field(value: string) {
-  return { value, focused: 0, focus() { this.focused++; } };
+  return {
+    value,
+    focused: 0,
+    focus() {
+      this.focused++;
+    },
+  };
 }
 
 describe("sendKey", () => {

@@ -80,7 +80,10 @@ describe("invites", () => {
 describe("audit", () => {
   const evs = [
     event("1", "invite_created", "2026-11-20T00:00:00Z"),
-    event("2", "member_removed", "2026-11-21T00:00:00Z", { actor: { id: "u_bo", email: "bo@example.com", name: "Bo" }, target: { kind: "member", id: "u_x", email: "x@example.com" } }),
+    event("2", "member_removed", "2026-11-21T00:00:00Z", {
+      actor: { id: "u_bo", email: "bo@example.com", name: "Bo" },
+      target: { kind: "member", id: "u_x", email: "x@example.com" },
+    }),
     event("3", "invite_accepted", "2026-11-22T00:00:00Z", { actor: null }),
   ];
   it("filters by action and by person as actor or target", () => {
@@ -110,7 +113,15 @@ describe("audit", () => {
 
 describe("memberColumns", () => {
   it("everything on a wide window", () => {
-    expect(memberColumns(1400, { signIn: true, quota: true })).toEqual(["name", "email", "role", "sign_in_method", "quota", "last_login_at", "joined_at"]);
+    expect(memberColumns(1400, { signIn: true, quota: true })).toEqual([
+      "name",
+      "email",
+      "role",
+      "sign_in_method",
+      "quota",
+      "last_login_at",
+      "joined_at",
+    ]);
   });
   it("only the columns the data has", () => {
     expect(memberColumns(1400, { signIn: false, quota: false })).toEqual(["name", "email", "role", "last_login_at", "joined_at"]);

@@ -16,14 +16,20 @@ describe("seatInfo", () => {
     expect(seatInfo({ members: 12, pending_invites: 0, used: 12, limit: 10 })).toMatchObject({ full: true, remaining: 0 });
   });
   it("no limit", () => {
-    expect(seatInfo({ members: 1, pending_invites: 3, used: 4, limit: null })).toMatchObject({ text: "1 member · 3 pending", limited: false, full: false, remaining: null });
+    expect(seatInfo({ members: 1, pending_invites: 3, used: 4, limit: null })).toMatchObject({
+      text: "1 member · 3 pending",
+      limited: false,
+      full: false,
+      remaining: null,
+    });
   });
 });
 
 describe("overflowWarning", () => {
   const seats = { members: 7, pending_invites: 1, used: 8, limit: 10 };
   it("fits", () => expect(overflowWarning(seats, 2)).toBeNull());
-  it("partly", () => expect(overflowWarning(seats, 5)).toBe("Only 2 seats left: the first 2 will be invited and the rest will not be sent."));
+  it("partly", () =>
+    expect(overflowWarning(seats, 5)).toBe("Only 2 seats left: the first 2 will be invited and the rest will not be sent."));
   it("none left", () => expect(overflowWarning({ ...seats, used: 10, pending_invites: 3 }, 1)).toMatch(/All 10 seats/));
   it("no limit", () => expect(overflowWarning({ ...seats, limit: null }, 500)).toBeNull());
 });

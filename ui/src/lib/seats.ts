@@ -20,7 +20,14 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function seatInfo(seats: Seats): SeatInfo {
   const detail = `${plural(seats.members, "member")} and ${plural(seats.pending_invites, "pending invite")}`;
   if (seats.limit === null) {
-    return { text: `${plural(seats.members, "member")} · ${seats.pending_invites} pending`, detail: `${detail}; no seat limit`, limited: false, full: false, remaining: null, blocked: null };
+    return {
+      text: `${plural(seats.members, "member")} · ${seats.pending_invites} pending`,
+      detail: `${detail}; no seat limit`,
+      limited: false,
+      full: false,
+      remaining: null,
+      blocked: null,
+    };
   }
   const remaining = Math.max(0, seats.limit - seats.used);
   const full = remaining === 0;
@@ -30,9 +37,7 @@ export function seatInfo(seats: Seats): SeatInfo {
     limited: true,
     full,
     remaining,
-    blocked: full
-      ? `All ${seats.limit} seats are in use (${detail}). Revoke a pending invite or remove a member to free one.`
-      : null,
+    blocked: full ? `All ${seats.limit} seats are in use (${detail}). Revoke a pending invite or remove a member to free one.` : null,
   };
 }
 

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { isMac, keybindings, shortcutFor, type KeyLike } from "./shortcuts";
 
-const k = (key: string, code: string, mods: Partial<KeyLike> = {}): KeyLike => ({ key, code, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
+const k = (key: string, code: string, mods: Partial<KeyLike> = {}): KeyLike => ({
+  key,
+  code,
+  ctrlKey: false,
+  metaKey: false,
+  altKey: false,
+  shiftKey: false,
+  ...mods,
+});
 
 describe("shortcutFor", () => {
   it("Ctrl+1..9 on Linux/Windows, Cmd on macOS", () => {

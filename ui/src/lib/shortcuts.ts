@@ -27,7 +27,8 @@ export function shortcutFor(e: KeyLike, mac: boolean, typing: boolean): Shortcut
     if (k === "f") return { kind: "search" };
   }
   if (mod && e.shiftKey && !e.altKey && e.key.toLowerCase() === "n") return { kind: "add_account" };
-  if (e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey && digit && Number(digit[1]) <= 3) return { kind: "tab", index: Number(digit[1]) - 1 };
+  if (e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey && digit && Number(digit[1]) <= 3)
+    return { kind: "tab", index: Number(digit[1]) - 1 };
   if (e.key === "F5" && !e.altKey) return { kind: "refresh" };
   if (!typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
     if (e.key === "?") return { kind: "help" };

@@ -3,7 +3,7 @@
 
 import * as ipc from "../ipc";
 import type { AccountsView, AppError, AuditNotice, Invite, Member, OwnerPromotion, SavedAccount, TeamView } from "../contract";
-import { mergeAudit, joinedMessage } from "./audit";
+import { mergeAudit } from "./audit";
 import { railOrder } from "./accounts";
 import { guardCtx } from "./guards";
 import { toast } from "./toasts.svelte";
@@ -204,8 +204,8 @@ class Store {
     const v = this.views[n.account];
     if (!v) return;
     this.setView(n.account, { ...v, audit: mergeAudit(v.audit, n.event) });
-    const msg = joinedMessage(n.event, this.rail.find((a) => a.id === n.account)?.label ?? v.me.account.name, v.me.policy);
-    if (msg) toast("success", msg);
+    // Built in Rust, the same text as the native notification.
+    if (n.notification) toast("success", n.notification);
     this.refreshSoon(n.account);
   }
 
@@ -252,7 +252,8 @@ class Store {
   async setRole(id: string, userId: string, role: string): Promise<OwnerPromotion | null> {
     const r = await ipc.memberSetRole(id, userId, role);
     this.replaceMember(id, r.member);
-    if (r.promotion) this.promotions = { ...this.promotions, [id]: [...(this.promotions[id] ?? []).filter((p) => p.id !== r.promotion!.id), r.promotion] };
+    if (r.promotion)
+      this.promotions = { ...this.promotions, [id]: [...(this.promotions[id] ?? []).filter((p) => p.id !== r.promotion!.id), r.promotion] };
     void this.refresh(id);
     return r.promotion;
   }

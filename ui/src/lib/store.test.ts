@@ -22,16 +22,38 @@ const { store } = await import("./store.svelte");
 const { toasts } = await import("./toasts.svelte");
 
 const acct = (id: string, order: number): SavedAccount => ({
-  id, label: id.toUpperCase(), server: "http://127.0.0.1:1", account_id: id, account_name: id, preset: "p",
-  user_email: "ana@example.com", user_name: "Ana", role: "owner", role_name: "Owner", colour: "#2563eb", order,
-  key_store: { kind: "memory" }, added_at: "2026-01-01T00:00:00Z",
+  id,
+  label: id.toUpperCase(),
+  server: "http://127.0.0.1:1",
+  account_id: id,
+  account_name: id,
+  preset: "p",
+  user_email: "ana@example.com",
+  user_name: "Ana",
+  role: "owner",
+  role_name: "Owner",
+  colour: "#2563eb",
+  order,
+  key_store: { kind: "memory" },
+  added_at: "2026-01-01T00:00:00Z",
 });
 const accounts = (active: string | null, ...ids: string[]): AccountsView => ({
-  accounts: ids.map((id, i) => acct(id, i)), active, keychain: { kind: "memory", plain_text: false, banner: null }, demo: false,
+  accounts: ids.map((id, i) => acct(id, i)),
+  active,
+  keychain: { kind: "memory", plain_text: false, banner: null },
+  demo: false,
 });
 const team = (id: string, fetched: string, extra: Partial<TeamView> = {}): TeamView => ({
-  account: id, me: me(ownerMember, "ana", "owner"), members: [member("ana", "owner"), member("bob", "member")], invites: [], audit: [],
-  fetched_at: fetched, stale: false, error: null, partial: false, ...extra,
+  account: id,
+  me: me(ownerMember, "ana", "owner"),
+  members: [member("ana", "owner"), member("bob", "member")],
+  invites: [],
+  audit: [],
+  fetched_at: fetched,
+  stale: false,
+  error: null,
+  partial: false,
+  ...extra,
 });
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
@@ -256,11 +278,17 @@ describe("live events", () => {
       store.activeId = "a";
       store.views = { a: team("a", "2026-11-24T10:00:00Z") };
       ipc.teamRefresh.mockResolvedValue(team("a", "2026-11-24T10:01:00Z"));
-      const n: AuditNotice = { account: "a", event: event("e1", "invite_accepted", "2026-11-24T10:00:30Z", { details: { role: "member", name: "Ana Lima" } }) };
+      const joined = "Ana Lima joined Team A as Member";
+      const n: AuditNotice = {
+        account: "a",
+        event: event("e1", "invite_accepted", "2026-11-24T10:00:30Z", { details: { role: "member", name: "Ana Lima" } }),
+        notification: joined,
+      };
       store.onAudit(n);
       store.onAudit(n);
       expect(store.views.a.audit.map((e) => e.id)).toEqual(["e1"]);
-      expect(toasts.list.map((t) => t.text)).toContain("Ana Lima joined A as Member");
+      // The notice's own text, built in Rust as the native notification's is.
+      expect(toasts.list.map((t) => t.text)).toContain(joined);
       expect(ipc.teamRefresh).not.toHaveBeenCalled();
       await vi.advanceTimersByTimeAsync(500);
       expect(ipc.teamRefresh).toHaveBeenCalledTimes(1);

@@ -26,7 +26,9 @@ export class TableProps {
 /** A mounted table: its element (on the page or parked off it), props and exports. */
 export type Table = { el: HTMLDivElement; props: TableProps; exports: { focusSearch(): void; resume(): void } };
 
-/** By account, in the order shown, most recent last. */
+/** By account, in the order shown, most recent last. Not reactive on purpose: nothing renders
+ * from it; MemberTables reads it inside its own effects. */
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
 export const parked = new Map<string, Table>();
 
 /** Least recently shown first: the accounts whose tables go when more than `keep` are kept. */

@@ -24,7 +24,11 @@ const base: Omit<TeamPolicy, "roles" | "default_role"> = {
   members_can_leave: true,
 };
 
-export const ownerMember: TeamPolicy = { ...base, roles: [role("owner", "Owner", true, "full"), role("member", "Member", false, "read")], default_role: "member" };
+export const ownerMember: TeamPolicy = {
+  ...base,
+  roles: [role("owner", "Owner", true, "full"), role("member", "Member", false, "read")],
+  default_role: "member",
+};
 
 export const sixRoles: TeamPolicy = {
   ...base,

@@ -13,7 +13,8 @@ pub async fn run(ctx: &Ctx, command: AccountsCommand) -> Result<()> {
         AccountsCommand::Add { server, key_stdin, label, colour } => {
             let key = read_key(key_stdin)?;
             let mut store = ctx.store()?;
-            let added = store.add(&ctx.http, &server, key, label.as_deref(), colour.as_deref()).await?;
+            let added =
+                store.add(&ctx.http, &server, key, label.as_deref(), colour.as_deref()).await?;
             let active = store.active().is_some_and(|a| a.id == added.account.id);
             if ctx.json {
                 #[derive(Serialize)]
@@ -59,7 +60,15 @@ pub async fn run(ctx: &Ctx, command: AccountsCommand) -> Result<()> {
                 .iter()
                 .map(|a| {
                     let mark = if active.as_deref() == Some(a.id.as_str()) { "*" } else { "" };
-                    vec![mark.into(), a.id.clone(), a.label.clone(), a.account_name.clone(), a.role_name.clone(), a.user_email.clone(), a.server.clone()]
+                    vec![
+                        mark.into(),
+                        a.id.clone(),
+                        a.label.clone(),
+                        a.account_name.clone(),
+                        a.role_name.clone(),
+                        a.user_email.clone(),
+                        a.server.clone(),
+                    ]
                 })
                 .collect();
             print!("{}", table(&["", "ID", "LABEL", "ACCOUNT", "ROLE", "USER", "SERVER"], &rows));
@@ -72,7 +81,10 @@ pub async fn run(ctx: &Ctx, command: AccountsCommand) -> Result<()> {
             if ctx.json {
                 print_json(&serde_json::json!({ "account": a }));
             } else {
-                println!("Switched to {} ({}, {}) as {} on {}.", a.label, a.id, a.account_name, a.role_name, a.server);
+                println!(
+                    "Switched to {} ({}, {}) as {} on {}.",
+                    a.label, a.id, a.account_name, a.role_name, a.server
+                );
             }
             Ok(())
         }
@@ -95,7 +107,12 @@ pub async fn run(ctx: &Ctx, command: AccountsCommand) -> Result<()> {
             if ctx.json {
                 print_json(&serde_json::json!({ "removed": removed, "active": active }));
             } else {
-                println!("Removed {} ({}); its key was deleted from the {}.", removed.label, removed.id, removed.key_store.describe());
+                println!(
+                    "Removed {} ({}); its key was deleted from the {}.",
+                    removed.label,
+                    removed.id,
+                    removed.key_store.describe()
+                );
                 if let Some(next) = store.active() {
                     println!("The active account is now {} ({}).", next.label, next.id);
                 }
@@ -115,7 +132,10 @@ fn doctor(ctx: &Ctx) -> Result<()> {
         Some(q) => vec![store.doctor_one(&store.find(q)?.id)?],
         None => store.doctor(),
     };
-    let env_key = std::env::var(KEY_ENV).ok().filter(|k| !k.trim().is_empty()).map(|k| ApiKey::from(k.trim().to_string()).masked());
+    let env_key = std::env::var(KEY_ENV)
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| ApiKey::from(k.trim().to_string()).masked());
     let env_server = std::env::var(SERVER_ENV).ok().filter(|s| !s.trim().is_empty());
     let active = store.active().map(|a| a.id.clone());
     let healthy = reachable.is_ok() && reports.iter().all(|r| r.state == KeyState::Present);
@@ -165,8 +185,12 @@ fn doctor(ctx: &Ctx) -> Result<()> {
             println!("  warning: {KEY_FILE_ENV} is set, so keys are kept in plain text on disk.");
         }
         match (&env_key, &env_server) {
-            (Some(k), Some(s)) => println!("{KEY_ENV}: set ({k}), used with {SERVER_ENV}={s} when no --account is given"),
-            (Some(k), None) => println!("{KEY_ENV}: set ({k}) but {SERVER_ENV} is not, so it is not used"),
+            (Some(k), Some(s)) => println!(
+                "{KEY_ENV}: set ({k}), used with {SERVER_ENV}={s} when no --account is given"
+            ),
+            (Some(k), None) => {
+                println!("{KEY_ENV}: set ({k}) but {SERVER_ENV} is not, so it is not used")
+            }
             (None, _) => println!("{KEY_ENV}: not set"),
         }
         if reports.is_empty() {
@@ -176,7 +200,10 @@ fn doctor(ctx: &Ctx) -> Result<()> {
             let mark = if active.as_deref() == Some(r.account.as_str()) { "*" } else { " " };
             println!("\n{mark} {} ({})", r.label, r.account);
             println!("    key:   {}", r.location);
-            let state = serde_json::to_value(r.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let state = serde_json::to_value(r.state)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             match (&r.masked_key, &r.problem) {
                 (Some(masked), _) => println!("    state: {state} ({masked})"),
                 (None, Some(problem)) => println!("    state: {state}: {problem}"),
@@ -196,7 +223,11 @@ fn doctor(ctx: &Ctx) -> Result<()> {
                 Some(KeyState::Unavailable) => "keychain_unavailable",
                 _ => "key_unreadable",
             };
-            Failure::new(code, EXIT_AUTH, "Some keys cannot be read; each account above says what to do.")
+            Failure::new(
+                code,
+                EXIT_AUTH,
+                "Some keys cannot be read; each account above says what to do.",
+            )
         }
     };
     Err(failure.reported())

@@ -19,7 +19,12 @@ pub async fn roles(ctx: &Ctx) -> Result<()> {
         print_json(&roles);
         return Ok(());
     }
-    let access = |a: Access| serde_json::to_value(a).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let access = |a: Access| {
+        serde_json::to_value(a)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
     let rows: Vec<Vec<String>> = roles
         .iter()
         .map(|r| {
@@ -35,13 +40,23 @@ pub async fn roles(ctx: &Ctx) -> Result<()> {
             ]
         })
         .collect();
-    print!("{}", table(&["ID", "NAME", "OWNER", "TEAM", "RESOURCES", "BILLING", "SETTINGS", "DESCRIPTION"], &rows));
+    print!(
+        "{}",
+        table(
+            &["ID", "NAME", "OWNER", "TEAM", "RESOURCES", "BILLING", "SETTINGS", "DESCRIPTION"],
+            &rows
+        )
+    );
     Ok(())
 }
 
 pub async fn audit(ctx: &Ctx, args: AuditArgs) -> Result<()> {
     let team = ctx.team()?;
-    let query = AuditQuery { action: args.action.as_deref().and_then(AuditAction::parse), actor: args.actor, q: args.query };
+    let query = AuditQuery {
+        action: args.action.as_deref().and_then(AuditAction::parse),
+        actor: args.actor,
+        q: args.query,
+    };
     let limit = args.limit as usize;
     let mut events: Vec<AuditEvent> = Vec::new();
     let mut cursor: Option<String> = None;
@@ -59,8 +74,18 @@ pub async fn audit(ctx: &Ctx, args: AuditArgs) -> Result<()> {
         return Ok(());
     }
     let now = Utc::now();
-    let rows: Vec<Vec<String>> =
-        events.iter().map(|e| vec![ago(e.created_at, now), e.action.as_str().to_string(), actor(e), e.target.email.clone(), details(e)]).collect();
+    let rows: Vec<Vec<String>> = events
+        .iter()
+        .map(|e| {
+            vec![
+                ago(e.created_at, now),
+                e.action.as_str().to_string(),
+                actor(e),
+                e.target.email.clone(),
+                details(e),
+            ]
+        })
+        .collect();
     print!("{}", table(&["WHEN", "ACTION", "BY", "TARGET", "DETAILS"], &rows));
     Ok(())
 }
@@ -99,7 +124,11 @@ pub async fn watch(ctx: &Ctx) -> Result<()> {
                     if connected_before {
                         eprintln!("Reconnected; events since the last one shown follow.");
                     } else {
-                        eprintln!("Watching {} ({}) for team activity; Ctrl+C stops.", me.account.name, client.server());
+                        eprintln!(
+                            "Watching {} ({}) for team activity; Ctrl+C stops.",
+                            me.account.name,
+                            client.server()
+                        );
                         connected_before = true;
                     }
                     backoff = Duration::from_secs(1);
@@ -117,7 +146,9 @@ pub async fn watch(ctx: &Ctx) -> Result<()> {
                         }
                     }
                 }
-                Err(e) if e.code() == ErrorCode::Unreachable || e.is_transient() => eprintln!("{e}"),
+                Err(e) if e.code() == ErrorCode::Unreachable || e.is_transient() => {
+                    eprintln!("{e}")
+                }
                 Err(e) => return Err(Failure::from(e)),
             }
             eprintln!("Reconnecting in {} s…", backoff.as_secs());
@@ -137,6 +168,12 @@ fn print_event(json: bool, e: &AuditEvent) {
     } else {
         let at = e.created_at.with_timezone(&Local).format("%H:%M:%S");
         let d = details(e);
-        println!("{at}  {:<26}  {:<16}  {}{}", e.action.as_str(), actor(e), e.target.email, if d.is_empty() { String::new() } else { format!("  {d}") });
+        println!(
+            "{at}  {:<26}  {:<16}  {}{}",
+            e.action.as_str(),
+            actor(e),
+            e.target.email,
+            if d.is_empty() { String::new() } else { format!("  {d}") }
+        );
     }
 }

@@ -4,9 +4,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{Local, Utc};
 use roster_core::api::{Delivery, IdentityProviderRestriction, Invite, InviteStatus, NewInvite};
+use roster_core::bulk::RowOutcome;
 use roster_core::client::InviteQuery;
-use roster_core::flows::{self, RowOutcome};
-use roster_core::{BulkOptions, Clipboard, CopyOptions, CopyOutcome, CopyTo, ErrorCode, IdempotencyKey, TeamClient};
+use roster_core::flows;
+use roster_core::{
+    BulkOptions, Clipboard, CopyOptions, CopyOutcome, CopyTo, ErrorCode, IdempotencyKey, TeamClient,
+};
 
 use super::{Ctx, Result, confirm, read_stdin, role_id, role_name};
 use crate::cli::{CreateArgs, InvitesCommand};
@@ -39,14 +42,21 @@ pub async fn run(ctx: &Ctx, command: InvitesCommand) -> Result<()> {
                     ]
                 })
                 .collect();
-            print!("{}", table(&["EMAIL", "ROLE", "STATUS", "WHEN", "DELIVERY", "SENT", "ID"], &rows));
+            print!(
+                "{}",
+                table(&["EMAIL", "ROLE", "STATUS", "WHEN", "DELIVERY", "SENT", "ID"], &rows)
+            );
             eprintln!("{} invites", invites.len());
             Ok(())
         }
         InvitesCommand::Copy { invite, print, message, hold } => {
             let id = invite_id(client, &invite).await?;
             let clipboard = Clipboard::shared();
-            let copy = if print { CopyTo::Nowhere } else { CopyTo::clipboard(clipboard, CopyOptions::plain()) };
+            let copy = if print {
+                CopyTo::Nowhere
+            } else {
+                CopyTo::clipboard(clipboard, CopyOptions::plain())
+            };
             let (text, outcome) = if message {
                 let me = client.me().await?;
                 let m = flows::copy_invite_message(client, &id, &me, &copy).await?;
@@ -91,13 +101,24 @@ pub async fn run(ctx: &Ctx, command: InvitesCommand) -> Result<()> {
         InvitesCommand::Revoke { invite, yes } => {
             let id = invite_id(client, &invite).await?;
             let (current, me) = tokio::try_join!(client.invite(&id), client.me())?;
-            let what = format!("the invite to {} ({})", current.email, role_name(&me.policy.roles, &current.role));
-            confirm(yes, &format!("Revoke {what} in {}? Its link stops working at once.", me.account.name), &format!("Revoking {what}"))?;
+            let what = format!(
+                "the invite to {} ({})",
+                current.email,
+                role_name(&me.policy.roles, &current.role)
+            );
+            confirm(
+                yes,
+                &format!("Revoke {what} in {}? Its link stops working at once.", me.account.name),
+                &format!("Revoking {what}"),
+            )?;
             let revoked = client.revoke_invite(&id).await?;
             if ctx.json {
                 print_json(&revoked);
             } else {
-                println!("Revoked the invite to {} in {}; its link no longer works.", revoked.email, me.account.name);
+                println!(
+                    "Revoked the invite to {} in {}; its link no longer works.",
+                    revoked.email, me.account.name
+                );
             }
             Ok(())
         }
@@ -109,18 +130,31 @@ async fn invite_id(client: &TeamClient, invite: &str) -> Result<String> {
     if !invite.contains('@') {
         return Ok(invite.to_string());
     }
-    let pending = client.all_invites(&InviteQuery { status: Some(InviteStatus::Pending), q: Some(invite.to_string()) }).await?;
-    pending
-        .into_iter()
-        .find(|i| i.email.eq_ignore_ascii_case(invite))
-        .map(|i| i.id)
-        .ok_or_else(|| Failure::new("not_found", EXIT_FAILED, format!("No pending invite to {invite}. List invites with `roster invites list`.")))
+    let pending = client
+        .all_invites(&InviteQuery {
+            status: Some(InviteStatus::Pending),
+            q: Some(invite.to_string()),
+        })
+        .await?;
+    pending.into_iter().find(|i| i.email.eq_ignore_ascii_case(invite)).map(|i| i.id).ok_or_else(
+        || {
+            Failure::new(
+                "not_found",
+                EXIT_FAILED,
+                format!("No pending invite to {invite}. List invites with `roster invites list`."),
+            )
+        },
+    )
 }
 
 fn invite_when(i: &Invite, now: chrono::DateTime<Utc>) -> String {
     match i.status {
-        InviteStatus::Pending if i.expires_at > now => format!("expires {}", ago(i.expires_at, now)),
-        InviteStatus::Pending | InviteStatus::Expired => format!("expired {}", ago(i.expires_at, now)),
+        InviteStatus::Pending if i.expires_at > now => {
+            format!("expires {}", ago(i.expires_at, now))
+        }
+        InviteStatus::Pending | InviteStatus::Expired => {
+            format!("expired {}", ago(i.expires_at, now))
+        }
         InviteStatus::Accepted => format!("accepted {}", ago_or(i.accepted_at, now, "-")),
         InviteStatus::Revoked => format!("revoked {}", ago_or(i.revoked_at, now, "-")),
     }
@@ -137,13 +171,22 @@ async fn create(ctx: &Ctx, client: &TeamClient, args: CreateArgs) -> Result<()> 
     let stdin_list = args.emails.len() == 1 && args.emails[0] == "-";
     let bulk = args.from.is_some() || stdin_list || args.emails.len() > 1;
     if bulk && args.notify_email.is_some() {
-        return Err(Failure::usage("--notify-email applies to one invite: give one EMAIL with it."));
+        return Err(Failure::usage(
+            "--notify-email applies to one invite: give one EMAIL with it.",
+        ));
     }
     let me = client.me().await?;
     let role = args.role.as_deref().map(|r| role_id(&me.policy, r));
-    let identity_provider = args.idp.map(|p| IdentityProviderRestriction { provider: p.into(), tenant_id: args.tenant.clone() });
+    let identity_provider = args.idp.map(|p| IdentityProviderRestriction {
+        provider: p.into(),
+        tenant_id: args.tenant.clone(),
+    });
     let clipboard = Clipboard::shared();
-    let copy = if args.copy { CopyTo::clipboard(clipboard, CopyOptions::plain()) } else { CopyTo::Nowhere };
+    let copy = if args.copy {
+        CopyTo::clipboard(clipboard, CopyOptions::plain())
+    } else {
+        CopyTo::Nowhere
+    };
 
     if !bulk {
         let email = args.emails.first().cloned().unwrap_or_default();
@@ -182,17 +225,23 @@ async fn create(ctx: &Ctx, client: &TeamClient, args: CreateArgs) -> Result<()> 
 
     let (input, source) = match &args.from {
         Some(path) if path.as_os_str() != "-" => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::usage(format!("Could not read {}: {e}. Check the path (or use - for standard input).", path.display())))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Failure::usage(format!(
+                    "Could not read {}: {e}. Check the path (or use - for standard input).",
+                    path.display()
+                ))
+            })?;
             (text, path.display().to_string())
         }
         Some(_) => (read_stdin()?, "standard input".to_string()),
         None if stdin_list => (read_stdin()?, "standard input".to_string()),
         None => (args.emails.join("\n"), "the command line".to_string()),
     };
-    let plan = flows::plan_bulk(&input, &me.policy, role.as_deref());
+    let plan = roster_core::bulk::plan_bulk(&input, &me.policy, role.as_deref());
     if plan.rows.is_empty() {
-        return Err(Failure::usage(format!("No e-mail addresses in {source}: give one per line, or `email,role` lines.")));
+        return Err(Failure::usage(format!(
+            "No e-mail addresses in {source}: give one per line, or `email,role` lines."
+        )));
     }
     let options = BulkOptions {
         delivery: args.delivery.map(Into::into),
@@ -200,20 +249,29 @@ async fn create(ctx: &Ctx, client: &TeamClient, args: CreateArgs) -> Result<()> 
         require_secure_sign_in: args.secure_sign_in,
         expires_in_days: args.expires_in_days,
     };
-    let report = flows::bulk_invite(client, &plan, &options, &copy).await;
+    let report = roster_core::bulk::bulk_invite(client, &plan, &options, &copy).await;
     if ctx.json {
         print_json(&report);
     } else {
         let rows: Vec<Vec<String>> = report
             .rows
             .iter()
-            .map(|r| vec![r.line.to_string(), r.email.clone(), role_name(&me.policy.roles, &r.role), row_result(&r.outcome)])
+            .map(|r| {
+                vec![
+                    r.line.to_string(),
+                    r.email.clone(),
+                    role_name(&me.policy.roles, &r.role),
+                    row_result(&r.outcome),
+                ]
+            })
             .collect();
         print!("{}", table(&["LINE", "EMAIL", "ROLE", "RESULT"], &rows));
         eprintln!("{} · {}", me.account.name, report.summary());
         let retry = report.retry_input();
         if !retry.is_empty() {
-            eprint!("To send again once fixed (e.g. `roster invites create --from FILE`):\n{retry}");
+            eprint!(
+                "To send again once fixed (e.g. `roster invites create --from FILE`):\n{retry}"
+            );
         }
     }
     warn_copy(&report.copy);
@@ -226,16 +284,37 @@ async fn create(ctx: &Ctx, client: &TeamClient, args: CreateArgs) -> Result<()> 
     }
     let failure = match &report.stopped {
         Some(stop) => {
-            let row = report.rows.iter().find(|r| r.line == stop.line && matches!(r.outcome, RowOutcome::Refused { .. }));
+            let row = report
+                .rows
+                .iter()
+                .find(|r| r.line == stop.line && matches!(r.outcome, RowOutcome::Refused { .. }));
             let (code, message) = match row.map(|r| &r.outcome) {
-                Some(RowOutcome::Refused { server_code: Some(s), message, .. }) => (s.as_str().to_string(), message.clone()),
+                Some(RowOutcome::Refused { server_code: Some(s), message, .. }) => {
+                    (s.as_str().to_string(), message.clone())
+                }
                 Some(RowOutcome::Refused { message, .. }) => (stop.reason.clone(), message.clone()),
                 _ => (stop.reason.clone(), stop.reason.clone()),
             };
             let exit = if stop.code == ErrorCode::BadKey { EXIT_AUTH } else { EXIT_FAILED };
-            Failure::new(&code, exit, format!("{} (line {}); the rows after it were not sent.", message.trim_end_matches('.'), stop.line))
+            Failure::new(
+                &code,
+                exit,
+                format!(
+                    "{} (line {}); the rows after it were not sent.",
+                    message.trim_end_matches('.'),
+                    stop.line
+                ),
+            )
         }
-        None => Failure::new("rows_refused", EXIT_FAILED, format!("{} of {} rows were refused; each row above says why.", counts.refused, report.rows.len())),
+        None => Failure::new(
+            "rows_refused",
+            EXIT_FAILED,
+            format!(
+                "{} of {} rows were refused; each row above says why.",
+                counts.refused,
+                report.rows.len()
+            ),
+        ),
     };
     Err(failure.reported())
 }
@@ -244,7 +323,9 @@ async fn create(ctx: &Ctx, client: &TeamClient, args: CreateArgs) -> Result<()> 
 /// the server's, else roster-core's (a row the server never answered has no server code).
 fn row_result(outcome: &RowOutcome) -> String {
     match outcome {
-        RowOutcome::Created { invite } => format!("invited {}", invite.link.as_deref().unwrap_or("(no link shown)")),
+        RowOutcome::Created { invite } => {
+            format!("invited {}", invite.link.as_deref().unwrap_or("(no link shown)"))
+        }
         RowOutcome::Duplicate { first_line } => format!("duplicate of line {first_line}, skipped"),
         RowOutcome::Refused { server_code, message, code } => {
             let c = server_code.map_or_else(|| snake(code), |s| s.as_str().to_string());
@@ -272,10 +353,14 @@ async fn hold_clipboard(text: String, seconds: u64) {
     if seconds == 0 {
         return;
     }
-    eprintln!("Holding the clipboard for pastes until another program copies something or {seconds} s pass (Ctrl+C to stop now)…");
+    eprintln!(
+        "Holding the clipboard for pastes until another program copies something or {seconds} s pass (Ctrl+C to stop now)…"
+    );
     let clipboard = Clipboard::shared().clone();
     let until = Instant::now() + Duration::from_secs(seconds);
-    let hold = tokio::task::spawn_blocking(move || clipboard.copy_and_hold(&text, &CopyOptions::plain(), until));
+    let hold = tokio::task::spawn_blocking(move || {
+        clipboard.copy_and_hold(&text, &CopyOptions::plain(), until)
+    });
     tokio::select! {
         done = hold => {
             match done {
@@ -304,7 +389,11 @@ mod tests {
 
     #[test]
     fn given_a_row_refused_without_a_server_code_when_shown_then_its_code_is_snake_case() {
-        let refused = RowOutcome::Refused { code: ErrorCode::Unreachable, server_code: None, message: "Could not reach the server.".into() };
+        let refused = RowOutcome::Refused {
+            code: ErrorCode::Unreachable,
+            server_code: None,
+            message: "Could not reach the server.".into(),
+        };
         assert_eq!(row_result(&refused), "refused [unreachable]: Could not reach the server.");
     }
 }

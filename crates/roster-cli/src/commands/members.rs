@@ -36,25 +36,45 @@ pub async fn run(ctx: &Ctx, command: MembersCommand) -> Result<()> {
                     ]
                 })
                 .collect();
-            print!("{}", table(&["NAME", "EMAIL", "ROLE", "SIGN-IN", "LAST LOGIN", "JOINED", "ID"], &rows));
+            print!(
+                "{}",
+                table(&["NAME", "EMAIL", "ROLE", "SIGN-IN", "LAST LOGIN", "JOINED", "ID"], &rows)
+            );
             eprintln!("{} members", members.len());
             Ok(())
         }
         MembersCommand::Show { user } => {
-            let (member, roles) = tokio::try_join!(find_member(client, &user), async { Ok(client.roles().await?) })?;
+            let (member, roles) =
+                tokio::try_join!(find_member(client, &user), async { Ok(client.roles().await?) })?;
             if ctx.json {
                 print_json(&member);
                 return Ok(());
             }
             let mut rows = vec![
                 vec!["id".into(), member.user_id.clone()],
-                vec!["role".into(), format!("{} ({})", role_name(&roles, &member.role), member.role)],
-                vec!["sign-in".into(), member.sign_in_method.map_or("-", |s| s.as_str()).to_string()],
+                vec![
+                    "role".into(),
+                    format!("{} ({})", role_name(&roles, &member.role), member.role),
+                ],
+                vec![
+                    "sign-in".into(),
+                    member.sign_in_method.map_or("-", |s| s.as_str()).to_string(),
+                ],
                 vec!["last login".into(), ago_or(member.last_login_at, now, "never")],
-                vec!["joined".into(), format!("{} ({})", ago(member.joined_at, now), member.joined_at.format("%Y-%m-%d"))],
+                vec![
+                    "joined".into(),
+                    format!(
+                        "{} ({})",
+                        ago(member.joined_at, now),
+                        member.joined_at.format("%Y-%m-%d")
+                    ),
+                ],
             ];
             if let Some(quota) = member.quota {
-                rows.push(vec!["quota".into(), quota.map_or("unlimited".into(), |q| format!("{q} requests/month"))]);
+                rows.push(vec![
+                    "quota".into(),
+                    quota.map_or("unlimited".into(), |q| format!("{q} requests/month")),
+                ]);
             }
             println!("{} <{}>", member.name, member.email);
             for line in table(&["", ""], &rows).lines().skip(1) {
@@ -63,9 +83,15 @@ pub async fn run(ctx: &Ctx, command: MembersCommand) -> Result<()> {
             Ok(())
         }
         MembersCommand::Role { user, role } => {
-            let (member, me) = tokio::try_join!(find_member(client, &user), async { Ok(client.me().await?) })?;
+            let (member, me) =
+                tokio::try_join!(find_member(client, &user), async { Ok(client.me().await?) })?;
             let role_id = role_id(&me.policy, &role);
-            let update = client.update_member(&member.user_id, &MemberPatch { role: Some(role_id.clone()), quota: None }).await?;
+            let update = client
+                .update_member(
+                    &member.user_id,
+                    &MemberPatch { role: Some(role_id.clone()), quota: None },
+                )
+                .await?;
             if ctx.json {
                 print_json(&update);
                 return Ok(());
@@ -92,9 +118,19 @@ pub async fn run(ctx: &Ctx, command: MembersCommand) -> Result<()> {
             Ok(())
         }
         MembersCommand::Remove { user, yes } => {
-            let (member, me) = tokio::try_join!(find_member(client, &user), async { Ok(client.me().await?) })?;
-            let who = format!("{} ({}, {})", member.name, member.email, role_name(&me.policy.roles, &member.role));
-            confirm(yes, &format!("Remove {who} from {}? They lose access at once.", me.account.name), &format!("Removing {who} from {}", me.account.name))?;
+            let (member, me) =
+                tokio::try_join!(find_member(client, &user), async { Ok(client.me().await?) })?;
+            let who = format!(
+                "{} ({}, {})",
+                member.name,
+                member.email,
+                role_name(&me.policy.roles, &member.role)
+            );
+            confirm(
+                yes,
+                &format!("Remove {who} from {}? They lose access at once.", me.account.name),
+                &format!("Removing {who} from {}", me.account.name),
+            )?;
             client.remove_member(&member.user_id).await?;
             if ctx.json {
                 print_json(&serde_json::json!({ "removed": member }));
@@ -107,7 +143,10 @@ pub async fn run(ctx: &Ctx, command: MembersCommand) -> Result<()> {
             let me = client.me().await?;
             confirm(
                 yes,
-                &format!("Leave {} as {} ({})? You lose access and this key stops working at once.", me.account.name, me.user.name, me.user.email),
+                &format!(
+                    "Leave {} as {} ({})? You lose access and this key stops working at once.",
+                    me.account.name, me.user.name, me.user.email
+                ),
                 &format!("Leaving {}", me.account.name),
             )?;
             client.leave().await?;
@@ -130,9 +169,14 @@ async fn find_member(client: &TeamClient, user: &str) -> Result<Member> {
     if !user.contains('@') {
         return Ok(client.member(user).await?);
     }
-    let found = client.all_members(&MemberQuery { q: Some(user.to_string()), role: None, ..Default::default() }).await?;
-    found
-        .into_iter()
-        .find(|m| m.email.eq_ignore_ascii_case(user))
-        .ok_or_else(|| Failure::new("not_found", EXIT_FAILED, format!("No member has the e-mail {user}. List members with `roster members list`.")))
+    let found = client
+        .all_members(&MemberQuery { q: Some(user.to_string()), role: None, ..Default::default() })
+        .await?;
+    found.into_iter().find(|m| m.email.eq_ignore_ascii_case(user)).ok_or_else(|| {
+        Failure::new(
+            "not_found",
+            EXIT_FAILED,
+            format!("No member has the e-mail {user}. List members with `roster members list`."),
+        )
+    })
 }

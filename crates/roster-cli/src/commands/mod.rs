@@ -10,7 +10,9 @@ mod members;
 use std::io::{BufRead, IsTerminal, Read, Write};
 
 use roster_core::api::{Role, TeamPolicy};
-use roster_core::{AccountStore, ApiKey, ErrorCode, Http, HttpConfig, Keychain, SavedAccount, TeamClient};
+use roster_core::{
+    AccountStore, ApiKey, ErrorCode, Http, HttpConfig, Keychain, SavedAccount, TeamClient,
+};
 
 use crate::cli::{Cli, Command};
 use crate::output::{EXIT_AUTH, EXIT_FAILED, Failure};
@@ -35,7 +37,11 @@ struct Team {
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
-    let ctx = Ctx { account: cli.account.filter(|a| !a.trim().is_empty()), json: cli.json, http: Http::new(HttpConfig::default())? };
+    let ctx = Ctx {
+        account: cli.account.filter(|a| !a.trim().is_empty()),
+        json: cli.json,
+        http: Http::new(HttpConfig::default())?,
+    };
     match cli.command {
         Command::Accounts(c) => accounts::run(&ctx, c).await,
         Command::Members(c) => members::run(&ctx, c).await,
@@ -62,7 +68,8 @@ impl Ctx {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         match (env(SERVER_ENV), env(KEY_ENV)) {
             (Some(server), Some(key)) => {
-                let client = TeamClient::new(&self.http, &server, ApiKey::from(key.trim().to_string()))?;
+                let client =
+                    TeamClient::new(&self.http, &server, ApiKey::from(key.trim().to_string()))?;
                 return Ok(Team { client, stored: None });
             }
             (None, Some(_)) => {
@@ -88,7 +95,10 @@ fn stored_team(store: &AccountStore, account: SavedAccount, http: &Http) -> Resu
     let client = store.client(&account.id, http).map_err(|e| {
         let mut f = Failure::from(e);
         if f.kind == Some(ErrorCode::KeyMissing) {
-            f.message.push_str(&format!(" With the CLI: `roster accounts add --server {}`.", account.server));
+            f.message.push_str(&format!(
+                " With the CLI: `roster accounts add --server {}`.",
+                account.server
+            ));
         }
         f
     })?;
@@ -105,13 +115,17 @@ fn read_key(from_stdin: bool) -> Result<ApiKey> {
                 "--key-stdin expects the key piped in (e.g. `pass show roster | roster accounts add --key-stdin ...`); without it roster asks with a hidden prompt.",
             ));
         }
-        rpassword::prompt_password("API key (input hidden): ").map_err(|e| Failure::new("stdin", EXIT_FAILED, format!("Could not read the key: {e}")))?
+        rpassword::prompt_password("API key (input hidden): ").map_err(|e| {
+            Failure::new("stdin", EXIT_FAILED, format!("Could not read the key: {e}"))
+        })?
     } else {
         read_stdin()?
     };
     let key = text.trim();
     if key.is_empty() {
-        return Err(Failure::usage("No API key was given: type it at the prompt, or pipe it on standard input."));
+        return Err(Failure::usage(
+            "No API key was given: type it at the prompt, or pipe it on standard input.",
+        ));
     }
     if key.split_whitespace().count() > 1 {
         return Err(Failure::usage("Expected one API key, got several words: give only the key."));
@@ -126,7 +140,9 @@ fn confirm(yes: bool, question: &str, doing: &str) -> Result<()> {
     }
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        return Err(Failure::usage(format!("{doing} needs confirmation: run it again with --yes (there is no terminal to ask on).")));
+        return Err(Failure::usage(format!(
+            "{doing} needs confirmation: run it again with --yes (there is no terminal to ask on)."
+        )));
     }
     eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
@@ -141,7 +157,9 @@ fn confirm(yes: bool, question: &str, doing: &str) -> Result<()> {
 
 fn read_stdin() -> Result<String> {
     let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).map_err(|e| Failure::new("stdin", EXIT_FAILED, format!("Could not read standard input: {e}")))?;
+    std::io::stdin().read_to_string(&mut s).map_err(|e| {
+        Failure::new("stdin", EXIT_FAILED, format!("Could not read standard input: {e}"))
+    })?;
     Ok(s)
 }
 

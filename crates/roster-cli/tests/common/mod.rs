@@ -32,7 +32,9 @@ pub fn session(test: &str) -> bool {
     if std::env::var("ROSTER_TEST_SESSION").as_deref() == Ok("1") {
         return true;
     }
-    eprintln!("{test}: skipped: run under tools/desktop-session (needs the Secret Service / an X display)");
+    eprintln!(
+        "{test}: skipped: run under tools/desktop-session (needs the Secret Service / an X display)"
+    );
     false
 }
 
@@ -53,15 +55,29 @@ impl Server {
     /// Demo-seeded server (one account per preset, a key per role, owner-level first), rate
     /// limits out of the way.
     pub fn start() -> Server {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("roster.db");
         let db = Db::open(&db_path).expect("open the database");
-        let accounts = roster_server::seed::demo(&db, chrono::Utc::now()).expect("seed the demo accounts");
+        let accounts =
+            roster_server::seed::demo(&db, chrono::Utc::now()).expect("seed the demo accounts");
         let mut config = Config::new(&db_path);
         config.limits = Limits::relaxed();
-        let running = rt.block_on(roster_server::start_with_db(config, db)).expect("start the server");
-        Server { url: running.url.clone(), addr: running.addr, running: Some(running), rt, accounts, db_path, _dir: dir }
+        let running =
+            rt.block_on(roster_server::start_with_db(config, db)).expect("start the server");
+        Server {
+            url: running.url.clone(),
+            addr: running.addr,
+            running: Some(running),
+            rt,
+            accounts,
+            db_path,
+            _dir: dir,
+        }
     }
 
     /// Stops the server (open event streams end).
@@ -95,12 +111,21 @@ impl Server {
     }
 
     pub fn account(&self, preset: &str) -> &SeededAccount {
-        self.accounts.iter().find(|a| a.preset == preset).unwrap_or_else(|| panic!("no seeded account for preset {preset}"))
+        self.accounts
+            .iter()
+            .find(|a| a.preset == preset)
+            .unwrap_or_else(|| panic!("no seeded account for preset {preset}"))
     }
 
     /// The key of the demo user holding `role` in `preset`'s account.
     pub fn key(&self, preset: &str, role: &str) -> String {
-        self.account(preset).keys.iter().find(|k| k.role == role).unwrap_or_else(|| panic!("no {role} key in {preset}")).key.clone()
+        self.account(preset)
+            .keys
+            .iter()
+            .find(|k| k.role == role)
+            .unwrap_or_else(|| panic!("no {role} key in {preset}"))
+            .key
+            .clone()
     }
 
     /// The owner-level key of `preset`'s account.
@@ -146,7 +171,12 @@ pub struct Roster {
 impl Roster {
     /// A CLI user of `server` with empty config and cache dirs.
     pub fn new(server: &Server) -> Roster {
-        let roster = Roster { dir: tempfile::tempdir().expect("temp dir"), url: server.url.clone(), secrets: Mutex::new(Vec::new()), runs: Mutex::new(0) };
+        let roster = Roster {
+            dir: tempfile::tempdir().expect("temp dir"),
+            url: server.url.clone(),
+            secrets: Mutex::new(Vec::new()),
+            runs: Mutex::new(0),
+        };
         for k in server.all_keys() {
             roster.secret(&k);
         }
@@ -188,13 +218,19 @@ impl Roster {
     /// `roster ARGS` on a pseudo-terminal (util-linux `script`), as a person at a terminal
     /// runs it: for hidden key prompts and confirmations.
     pub fn on_terminal(&self, args: &[&str]) -> Run<'_> {
-        let quoted: Vec<String> =
-            std::iter::once(env!("CARGO_BIN_EXE_roster")).chain(args.iter().copied()).map(|a| format!("'{}'", a.replace('\'', "'\\''"))).collect();
+        let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_roster"))
+            .chain(args.iter().copied())
+            .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+            .collect();
         let mut run = self.cmd(&[]);
         run.cmd = Command::new("script");
         run.cmd.args(["-qec", &quoted.join(" "), "/dev/null"]);
-        run.cmd.env("ROSTER_CONFIG_DIR", self.config_dir()).env("ROSTER_CACHE_DIR", self.cache_dir());
-        for k in ["ROSTER_ACCOUNT", "ROSTER_SERVER", "ROSTER_API_KEY", "ROSTER_KEY_FILE", "RUST_LOG"] {
+        run.cmd
+            .env("ROSTER_CONFIG_DIR", self.config_dir())
+            .env("ROSTER_CACHE_DIR", self.cache_dir());
+        for k in
+            ["ROSTER_ACCOUNT", "ROSTER_SERVER", "ROSTER_API_KEY", "ROSTER_KEY_FILE", "RUST_LOG"]
+        {
             run.cmd.env_remove(k);
         }
         run
@@ -228,9 +264,16 @@ impl Drop for Roster {
         if let Some(accounts) = self.accounts_file()["accounts"].as_array() {
             for a in accounts {
                 if a["key_store"]["kind"] == "os" {
-                    let user = format!("{}@{}", a["account_id"].as_str().unwrap_or_default(), a["server"].as_str().unwrap_or_default());
-                    let service = a["key_store"]["service"].as_str().unwrap_or("roster").to_string();
-                    let _ = Command::new("secret-tool").args(["clear", "service", &service, "username", &user]).output();
+                    let user = format!(
+                        "{}@{}",
+                        a["account_id"].as_str().unwrap_or_default(),
+                        a["server"].as_str().unwrap_or_default()
+                    );
+                    let service =
+                        a["key_store"]["service"].as_str().unwrap_or("roster").to_string();
+                    let _ = Command::new("secret-tool")
+                        .args(["clear", "service", &service, "username", &user])
+                        .output();
                 }
             }
         }
@@ -252,7 +295,9 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
             if let Ok(rd) = std::fs::read_dir(&p) {
                 stack.extend(rd.flatten().map(|e| e.path()));
             }
-        } else if std::fs::read(&p).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes())) {
+        } else if std::fs::read(&p)
+            .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        {
             found.push(p);
         }
     }
@@ -288,7 +333,13 @@ impl<'a> Run<'a> {
     #[track_caller]
     pub fn answer(mut self, answers: &[(&str, &str)]) -> Out {
         let description = format!("{:?}", self.cmd);
-        let mut child = self.cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run script (util-linux)");
+        let mut child = self
+            .cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run script (util-linux)");
         let mut stdin = child.stdin.take().unwrap();
         let mut stdout = child.stdout.take().unwrap();
         let seen = Arc::new(Mutex::new(String::new()));
@@ -305,7 +356,11 @@ impl<'a> Run<'a> {
         for (prompt, answer) in answers {
             let deadline = Instant::now() + Duration::from_secs(20);
             while !seen.lock().unwrap().contains(prompt) {
-                assert!(Instant::now() < deadline, "no prompt {prompt:?} from {description}; it printed:\n{}", seen.lock().unwrap());
+                assert!(
+                    Instant::now() < deadline,
+                    "no prompt {prompt:?} from {description}; it printed:\n{}",
+                    seen.lock().unwrap()
+                );
                 std::thread::sleep(Duration::from_millis(20));
             }
             stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
@@ -322,7 +377,12 @@ impl<'a> Run<'a> {
         let _ = reader.join();
         let mut stderr = String::new();
         let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
-        let out = Out { code: status.code().unwrap_or(-1), stdout: seen.lock().unwrap().replace('\r', ""), stderr, description };
+        let out = Out {
+            code: status.code().unwrap_or(-1),
+            stdout: seen.lock().unwrap().replace('\r', ""),
+            stderr,
+            description,
+        };
         self.roster.assert_clean("the terminal", &out.stdout);
         self.roster.assert_clean("stderr", &out.stderr);
         *self.roster.runs.lock().unwrap() += 1;
@@ -339,7 +399,13 @@ impl<'a> Run<'a> {
     /// Starts it and returns at once (for `watch` and clipboard holds).
     pub fn spawn(mut self) -> Spawned<'a> {
         let description = format!("{:?}", self.cmd);
-        let mut child = self.cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run the roster binary");
+        let mut child = self
+            .cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run the roster binary");
         let mut stdin = child.stdin.take().expect("stdin");
         let input = self.stdin.take().unwrap_or_default();
         std::thread::spawn(move || {
@@ -369,7 +435,15 @@ impl<'a> Run<'a> {
                 }
             }
         });
-        Spawned { roster: self.roster, child, lines, all_out, all_err, threads: vec![out_thread, err_thread], description }
+        Spawned {
+            roster: self.roster,
+            child,
+            lines,
+            all_out,
+            all_err,
+            threads: vec![out_thread, err_thread],
+            description,
+        }
     }
 }
 
@@ -393,7 +467,11 @@ impl Spawned<'_> {
                 self.roster.assert_clean("stdout", &line);
                 line
             }
-            Err(_) => panic!("no stdout line within {limit:?} from {}\nstderr so far:\n{}", self.description, self.stderr_so_far()),
+            Err(_) => panic!(
+                "no stdout line within {limit:?} from {}\nstderr so far:\n{}",
+                self.description,
+                self.stderr_so_far()
+            ),
         }
     }
 
@@ -402,7 +480,11 @@ impl Spawned<'_> {
     pub fn wait_stderr(&self, text: &str, limit: Duration) {
         let deadline = Instant::now() + limit;
         while !self.stderr_so_far().contains(text) {
-            assert!(Instant::now() < deadline, "stderr never said {text:?} within {limit:?}; it said:\n{}", self.stderr_so_far());
+            assert!(
+                Instant::now() < deadline,
+                "stderr never said {text:?} within {limit:?}; it said:\n{}",
+                self.stderr_so_far()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -417,7 +499,11 @@ impl Spawned<'_> {
 
     /// Sends SIGINT, as Ctrl+C does.
     pub fn interrupt(&self) {
-        let ok = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().expect("run kill").success();
+        let ok = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("run kill")
+            .success();
         assert!(ok, "kill -INT failed");
     }
 
@@ -433,7 +519,11 @@ impl Spawned<'_> {
             if Instant::now() >= deadline {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                panic!("{} did not finish within {limit:?}\nstderr:\n{}", self.description, self.stderr_so_far());
+                panic!(
+                    "{} did not finish within {limit:?}\nstderr:\n{}",
+                    self.description,
+                    self.stderr_so_far()
+                );
             }
             std::thread::sleep(Duration::from_millis(10));
         };
@@ -475,7 +565,11 @@ impl Out {
     /// Asserts the exit code.
     #[track_caller]
     pub fn code(self, expected: i32) -> Out {
-        assert_eq!(self.code, expected, "exit code of {}\n--- stdout\n{}\n--- stderr\n{}", self.description, self.stdout, self.stderr);
+        assert_eq!(
+            self.code, expected,
+            "exit code of {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.description, self.stdout, self.stderr
+        );
         self
     }
 
@@ -487,7 +581,9 @@ impl Out {
     /// stdout as JSON.
     #[track_caller]
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout of {} is not JSON ({e}):\n{}", self.description, self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("stdout of {} is not JSON ({e}):\n{}", self.description, self.stdout)
+        })
     }
 
     /// Asserts a failure: exit code, the `error[code]` line on stderr, and that the message
@@ -496,7 +592,11 @@ impl Out {
     pub fn error(self, exit: i32, code: &str) -> Out {
         let out = self.code(exit);
         let prefix = format!("error[{code}]: ");
-        let line = out.stderr.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no {prefix:?} line in stderr:\n{}", out.stderr));
+        let line = out
+            .stderr
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} line in stderr:\n{}", out.stderr));
         assert!(line.len() > prefix.len() + 15, "the error must say what to do: {line}");
         out
     }
@@ -519,8 +619,15 @@ pub fn assert_fields(v: &Value, keys: &[&str]) {
 
 /// What another process gets when it pastes the clipboard; `None` when it is empty.
 pub fn paste() -> Option<String> {
-    let out = Command::new("timeout").args(["5", "xclip", "-o", "-selection", "clipboard"]).output().expect("xclip must be installed (apt package xclip)");
-    if out.status.success() { Some(String::from_utf8_lossy(&out.stdout).into_owned()) } else { None }
+    let out = Command::new("timeout")
+        .args(["5", "xclip", "-o", "-selection", "clipboard"])
+        .output()
+        .expect("xclip must be installed (apt package xclip)");
+    if out.status.success() {
+        Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        None
+    }
 }
 
 /// Polls `ok` for up to 10 s.

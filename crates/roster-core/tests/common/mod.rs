@@ -56,11 +56,17 @@ impl TestServer {
 
     /// Demo-seeded server with the given rate limits (`Limits::default()` to hit them).
     pub async fn start_with(limits: Limits) -> TestServer {
-        Self::start_seeded(limits, |db| roster_server::seed::demo(db, chrono::Utc::now()).expect("seed the demo accounts")).await
+        Self::start_seeded(limits, |db| {
+            roster_server::seed::demo(db, chrono::Utc::now()).expect("seed the demo accounts")
+        })
+        .await
     }
 
     /// A server whose database is seeded by `seed` before it starts (e.g. `seed::scale`).
-    pub async fn start_seeded(limits: Limits, seed: impl FnOnce(&Db) -> Vec<SeededAccount>) -> TestServer {
+    pub async fn start_seeded(
+        limits: Limits,
+        seed: impl FnOnce(&Db) -> Vec<SeededAccount>,
+    ) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("roster.db");
         let db = Db::open(&db_path).expect("open the database");
@@ -81,11 +87,18 @@ impl TestServer {
     }
 
     pub fn account(&self, preset: &str) -> &SeededAccount {
-        self.accounts.iter().find(|a| a.preset == preset).unwrap_or_else(|| panic!("no seeded account for preset {preset}"))
+        self.accounts
+            .iter()
+            .find(|a| a.preset == preset)
+            .unwrap_or_else(|| panic!("no seeded account for preset {preset}"))
     }
 
     pub fn seeded_key(&self, preset: &str, role: &str) -> &SeededKey {
-        self.account(preset).keys.iter().find(|k| k.role == role).unwrap_or_else(|| panic!("no {role} key in {preset}"))
+        self.account(preset)
+            .keys
+            .iter()
+            .find(|k| k.role == role)
+            .unwrap_or_else(|| panic!("no {role} key in {preset}"))
     }
 
     /// The key text of `role` in `preset`'s account, for asserting it never leaks.
@@ -103,7 +116,8 @@ impl TestServer {
     }
 
     pub fn client_for_key(&self, key: &str) -> TeamClient {
-        TeamClient::new(&self.http, self.url(), ApiKey::from(key.to_string())).expect("loopback URL is accepted")
+        TeamClient::new(&self.http, self.url(), ApiKey::from(key.to_string()))
+            .expect("loopback URL is accepted")
     }
 
     /// A client of `preset`'s account acting as the demo user holding `role`.
@@ -128,7 +142,13 @@ pub fn presets() -> Vec<&'static str> {
 }
 
 pub fn policy_roles(preset: &str) -> Vec<Role> {
-    roster_server::PRESETS.iter().find(|p| p.id == preset).expect("known preset").policy.roles.clone()
+    roster_server::PRESETS
+        .iter()
+        .find(|p| p.id == preset)
+        .expect("known preset")
+        .policy
+        .roles
+        .clone()
 }
 
 /// An address nothing listens on: bound, then released.

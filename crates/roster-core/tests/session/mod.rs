@@ -31,14 +31,22 @@ pub fn unique_service(tag: &str) -> String {
 fn rand_u32() -> u32 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    h.write_u128(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos(),
+    );
     h.finish() as u32
 }
 
 /// `secret-tool ARGS`, run as its own process; stdout and stderr together.
 pub fn secret_tool(args: &[&str]) -> (bool, String) {
-    let out = Command::new("secret-tool").args(args).output().expect("run secret-tool (apt package libsecret-tools)");
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    let out = Command::new("secret-tool")
+        .args(args)
+        .output()
+        .expect("run secret-tool (apt package libsecret-tools)");
+    (
+        out.status.success(),
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    )
 }
 
 /// Every item of `service` the Secret Service holds, as `secret-tool search --all` prints it.
@@ -59,7 +67,11 @@ pub fn lock_login_keyring() {
         ])
         .output()
         .expect("run dbus-send");
-    assert!(out.status.success(), "locking the keyring failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "locking the keyring failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let locked = Command::new("dbus-send")
         .args([
             "--session",
@@ -72,14 +84,19 @@ pub fn lock_login_keyring() {
         ])
         .output()
         .expect("run dbus-send");
-    assert!(String::from_utf8_lossy(&locked.stdout).contains("boolean true"), "the login keyring did not lock");
+    assert!(
+        String::from_utf8_lossy(&locked.stdout).contains("boolean true"),
+        "the login keyring did not lock"
+    );
 }
 
 /// Lets D-Bus-activated programs (gcr-prompter, which draws unlock prompts) open windows on
 /// this session's display, as on a real desktop.
 pub fn let_prompts_show() {
-    let out =
-        Command::new("dbus-update-activation-environment").args(["DISPLAY", "XAUTHORITY"]).output().expect("run dbus-update-activation-environment");
+    let out = Command::new("dbus-update-activation-environment")
+        .args(["DISPLAY", "XAUTHORITY"])
+        .output()
+        .expect("run dbus-update-activation-environment");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -105,14 +122,21 @@ pub fn run_child(test: &str, env: &[(&str, &str)]) -> (bool, String) {
 pub fn run_child_in_own_session(test: &str) -> (bool, String) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/desktop-session");
     let mut cmd = Command::new(script);
-    cmd.arg(std::env::current_exe().expect("test binary path")).args([test, "--exact", "--nocapture", "--test-threads=1"]).env(CHILD_ENV, test);
+    cmd.arg(std::env::current_exe().expect("test binary path"))
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, test);
     describe(cmd.output().expect("run tools/desktop-session"))
 }
 
 fn describe(out: Output) -> (bool, String) {
     (
         out.status.success(),
-        format!("status: {}\n--- stdout\n{}\n--- stderr\n{}", out.status, String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        format!(
+            "status: {}\n--- stdout\n{}\n--- stderr\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
     )
 }
 
@@ -128,9 +152,10 @@ pub fn files_containing(dirs: &[&Path], needle: &str) -> Vec<PathBuf> {
             }
         } else if meta.is_file()
             && let Ok(bytes) = std::fs::read(&p)
-                && bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-                    found.push(p);
-                }
+            && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        {
+            found.push(p);
+        }
     }
     found
 }

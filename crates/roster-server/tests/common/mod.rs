@@ -31,8 +31,18 @@ impl Res {
     }
     /// The problem+json `code`, asserting the body really is a problem document.
     pub fn code(&self) -> &str {
-        assert!(self.content_type().starts_with("application/problem+json"), "not a problem: {} {}", self.status, self.text);
-        assert_eq!(self.json["status"].as_u64(), Some(self.status.as_u16() as u64), "problem status mismatch: {}", self.text);
+        assert!(
+            self.content_type().starts_with("application/problem+json"),
+            "not a problem: {} {}",
+            self.status,
+            self.text
+        );
+        assert_eq!(
+            self.json["status"].as_u64(),
+            Some(self.status.as_u16() as u64),
+            "problem status mismatch: {}",
+            self.text
+        );
         self.json["code"].as_str().unwrap_or("")
     }
     #[track_caller]
@@ -70,7 +80,10 @@ impl TestServer {
     }
 
     pub fn account(&self, preset: &str) -> &SeededAccount {
-        self.accounts.iter().find(|a| a.preset == preset).unwrap_or_else(|| panic!("no demo account for {preset}"))
+        self.accounts
+            .iter()
+            .find(|a| a.preset == preset)
+            .unwrap_or_else(|| panic!("no demo account for {preset}"))
     }
 
     /// The demo key of `role` in the account of `preset`.
@@ -79,7 +92,11 @@ impl TestServer {
     }
 
     pub fn role_key(&self, preset: &str, role: &str) -> &SeededKey {
-        self.account(preset).keys.iter().find(|k| k.role == role).unwrap_or_else(|| panic!("no {role} key in {preset}"))
+        self.account(preset)
+            .keys
+            .iter()
+            .find(|k| k.role == role)
+            .unwrap_or_else(|| panic!("no {role} key in {preset}"))
     }
 
     /// The owner-level key of the preset's demo account (listed first).
@@ -87,11 +104,24 @@ impl TestServer {
         self.account(preset).keys[0].key.clone()
     }
 
-    pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<&Value>) -> Res {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> Res {
         self.call_with(method, path, key, body, &[]).await
     }
 
-    pub async fn call_with(&self, method: Method, path: &str, key: Option<&str>, body: Option<&Value>, headers: &[(&str, &str)]) -> Res {
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Res {
         let mut req = self.http.request(method, self.url(path));
         if let Some(k) = key {
             req = req.bearer_auth(k);
@@ -144,12 +174,16 @@ impl TestServer {
     /// confirmation, that owner confirms it through the link mailed to them: the only way to
     /// a new owner there, as invites may not carry an owner-level role.
     pub async fn make_owner(&self, owner_key: &str, user_id: &str, role: &str) {
-        let up = self.patch(&format!("/v1/members/{user_id}"), owner_key, serde_json::json!({"role": role})).await.ok();
+        let up = self
+            .patch(&format!("/v1/members/{user_id}"), owner_key, serde_json::json!({"role": role}))
+            .await
+            .ok();
         if up["promotion"].is_null() {
             assert_eq!(up["member"]["role"], role, "{up}");
             return;
         }
-        let requester = self.get("/v1/me", owner_key).await.ok()["user"]["email"].as_str().unwrap().to_string();
+        let requester =
+            self.get("/v1/me", owner_key).await.ok()["user"]["email"].as_str().unwrap().to_string();
         // The mail names the member by e-mail, which tells it from other pending promotions.
         let target = format!("({})", up["member"]["email"].as_str().unwrap());
         let mail = self
@@ -157,8 +191,21 @@ impl TestServer {
             .into_iter()
             .find(|m| m.kind == "owner_promotion_confirm" && m.body.contains(&target))
             .unwrap_or_else(|| panic!("no confirmation mail to {requester} about {target}"));
-        let link = mail.body.split_whitespace().find(|w| w.contains("/confirm-owner/")).expect("no confirmation link in the mail").to_string();
-        let confirmed = self.call(Method::POST, "/v1/owner-promotions/confirm", None, Some(&serde_json::json!({"token": token_of(&link)}))).await.ok();
+        let link = mail
+            .body
+            .split_whitespace()
+            .find(|w| w.contains("/confirm-owner/"))
+            .expect("no confirmation link in the mail")
+            .to_string();
+        let confirmed = self
+            .call(
+                Method::POST,
+                "/v1/owner-promotions/confirm",
+                None,
+                Some(&serde_json::json!({"token": token_of(&link)})),
+            )
+            .await
+            .ok();
         assert_eq!(confirmed["status"], "confirmed", "{confirmed}");
     }
 

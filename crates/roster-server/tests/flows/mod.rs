@@ -21,7 +21,14 @@ async fn into_res(resp: reqwest::Response) -> Res {
 }
 
 /// `POST /v1/join` with any mode.
-pub async fn join_json(t: &TestServer, token: &str, mode: &str, email: &str, password: &str, name: Option<&str>) -> Res {
+pub async fn join_json(
+    t: &TestServer,
+    token: &str,
+    mode: &str,
+    email: &str,
+    password: &str,
+    name: Option<&str>,
+) -> Res {
     let mut body = json!({"token": token, "mode": mode, "email": email, "password": password});
     if let Some(n) = name {
         body["name"] = json!(n);
@@ -30,7 +37,14 @@ pub async fn join_json(t: &TestServer, token: &str, mode: &str, email: &str, pas
 }
 
 /// The join page's form, submitted as a browser would.
-pub async fn join_form(t: &TestServer, token: &str, mode: &str, email: &str, password: &str, name: &str) -> Res {
+pub async fn join_form(
+    t: &TestServer,
+    token: &str,
+    mode: &str,
+    email: &str,
+    password: &str,
+    name: &str,
+) -> Res {
     let resp = t
         .http
         .post(t.url(&format!("/join/{token}")))
@@ -48,13 +62,24 @@ pub async fn open(t: &TestServer, path: &str) -> Res {
 
 /// An unauthenticated POST without a body (the confirmation page's button).
 pub async fn press(t: &TestServer, path: &str) -> Res {
-    let resp = t.http.post(t.url(path)).header("content-type", "application/x-www-form-urlencoded").body("").send().await.expect("post failed");
+    let resp = t
+        .http
+        .post(t.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .expect("post failed");
     into_res(resp).await
 }
 
 /// The path part of a link the server handed out (`http://127.0.0.1:port/join/x` -> `/join/x`).
 pub fn path_of(t: &TestServer, link: &str) -> String {
-    assert!(link.starts_with(&t.server.url), "link {link} is not on this server ({})", t.server.url);
+    assert!(
+        link.starts_with(&t.server.url),
+        "link {link} is not on this server ({})",
+        t.server.url
+    );
     link[t.server.url.len()..].to_string()
 }
 
@@ -82,15 +107,23 @@ pub fn audit_pos(events: &[Value], action: &str, target_id: &str) -> Option<usiz
 
 /// The first `scheme://...` link in a mail body that contains `marker`.
 pub fn link_in(body: &str, marker: &str) -> Option<String> {
-    body.split_whitespace().find(|w| w.starts_with("http") && w.contains(marker)).map(str::to_string)
+    body.split_whitespace()
+        .find(|w| w.starts_with("http") && w.contains(marker))
+        .map(str::to_string)
 }
 
 /// Asserts a server HTML page: status, content type, CSP, and no external resource.
 #[track_caller]
 pub fn assert_page(res: &Res, status: u16) {
     assert_eq!(res.status.as_u16(), status, "page body: {}", res.text);
-    assert!(res.content_type().starts_with("text/html"), "not html: {} {}", res.content_type(), res.text);
-    let csp = res.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert!(
+        res.content_type().starts_with("text/html"),
+        "not html: {} {}",
+        res.content_type(),
+        res.text
+    );
+    let csp =
+        res.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
     assert!(csp.contains("default-src 'none'"), "page without a strict CSP: {csp:?}");
     let ext = external_urls(&res.text);
     assert!(ext.is_empty(), "page loads external URLs {ext:?}");
@@ -104,7 +137,11 @@ pub fn external_urls(html: &str) -> Vec<String> {
         let mut from = 0;
         while let Some(i) = lower[from..].find(attr) {
             let start = from + i + attr.len();
-            let value: String = lower[start..].trim_start_matches(['"', '\'', ' ']).chars().take_while(|c| !matches!(c, '"' | '\'' | ' ' | ')' | '>')).collect();
+            let value: String = lower[start..]
+                .trim_start_matches(['"', '\'', ' '])
+                .chars()
+                .take_while(|c| !matches!(c, '"' | '\'' | ' ' | ')' | '>'))
+                .collect();
             if value.starts_with("http") || value.starts_with("//") {
                 out.push(value);
             }
@@ -119,7 +156,9 @@ pub fn ts(t: DateTime<Utc>) -> String {
 }
 
 pub fn parse_ts(v: &Value) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("not a timestamp: {v}"))).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("not a timestamp: {v}")))
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// `SELECT count(*) ...` with one text parameter, straight from the database.
@@ -131,10 +170,17 @@ pub fn count(t: &TestServer, sql: &str, param: &str) -> i64 {
 
 /// Writes a pending invite straight into the database (bypassing the seat check, which is
 /// the point: tests use it to build an over-committed team). Returns the token.
-pub fn insert_pending_invite(t: &TestServer, account_public_id: &str, email: &str, role: &str, now: DateTime<Utc>) -> String {
+pub fn insert_pending_invite(
+    t: &TestServer,
+    account_public_id: &str,
+    email: &str,
+    role: &str,
+    now: DateTime<Utc>,
+) -> String {
     let token = format!("direct{:032x}", rand::random::<u128>());
     let public_id = format!("inv_direct{:016x}", rand::random::<u64>());
-    let (account, email, role, tok) = (account_public_id.to_string(), email.to_string(), role.to_string(), token.clone());
+    let (account, email, role, tok) =
+        (account_public_id.to_string(), email.to_string(), role.to_string(), token.clone());
     t.server
         .db
         .blocking(move |tx| {
@@ -171,10 +217,18 @@ impl Sse {
         }
         let resp = req.send().await.expect("events request failed");
         assert_eq!(resp.status().as_u16(), 200, "events stream refused");
-        let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
         assert!(ct.starts_with("text/event-stream"), "events content type {ct}");
         use futures::StreamExt;
-        Sse { stream: Box::pin(resp.bytes_stream().map(|r| r.map(|b| b.to_vec()))), buf: String::new() }
+        Sse {
+            stream: Box::pin(resp.bytes_stream().map(|r| r.map(|b| b.to_vec()))),
+            buf: String::new(),
+        }
     }
 
     /// The next event (comments skipped), or `None` if none arrives within `secs`.
@@ -208,7 +262,11 @@ impl Sse {
     }
 
     /// Reads events until one matches; panics after `secs`.
-    pub async fn until(&mut self, secs: u64, what: impl Fn(&SseEvent) -> bool) -> (SseEvent, Vec<SseEvent>) {
+    pub async fn until(
+        &mut self,
+        secs: u64,
+        what: impl Fn(&SseEvent) -> bool,
+    ) -> (SseEvent, Vec<SseEvent>) {
         let mut seen = Vec::new();
         loop {
             match self.next(secs).await {
@@ -222,5 +280,7 @@ impl Sse {
 
 /// Shuts the server down, failing (instead of hanging the suite) if it takes over 5 s.
 pub async fn stop(server: roster_server::RunningServer) {
-    tokio::time::timeout(std::time::Duration::from_secs(5), server.shutdown()).await.expect("the server did not shut down within 5 s");
+    tokio::time::timeout(std::time::Duration::from_secs(5), server.shutdown())
+        .await
+        .expect("the server did not shut down within 5 s");
 }
