@@ -5,7 +5,7 @@
 //!
 //! Run: cargo test -p roster-cli --test watch
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //!
 //! Run: cargo test -p roster-cli --test terminal
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -7,7 +7,7 @@
 //! Run: tools/desktop-session cargo test -p roster-cli --test accounts
 //! Outside the session the keychain tests print "skipped" and pass.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -6,7 +6,7 @@
 //! Run: tools/desktop-session cargo test -p roster-cli --test clipboard
 //! Tests share one X clipboard, so they take `serial()` first.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Child, Command, Stdio};

@@ -4,7 +4,7 @@
 //! Destructive calls act on throw-away members and invites, created by the owner-level key
 //! and cleaned up afterwards, so the demo fixtures stay intact for the next key.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

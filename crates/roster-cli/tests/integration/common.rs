@@ -7,9 +7,6 @@
 //! is dropped its config and cache dirs are searched the same way, and the keychain entries
 //! of the accounts it stored are deleted (tests that store keys run inside
 //! `tools/desktop-session`, a throw-away keyring, but the cleanup keeps runs independent).
-//!
-//! Use from a test file with `mod common;` (each file compiles its own copy).
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
@@ -165,7 +162,6 @@ pub struct Roster {
     dir: tempfile::TempDir,
     pub url: String,
     secrets: Mutex<Vec<String>>,
-    runs: Mutex<usize>,
 }
 
 impl Roster {
@@ -175,7 +171,6 @@ impl Roster {
             dir: tempfile::tempdir().expect("temp dir"),
             url: server.url.clone(),
             secrets: Mutex::new(Vec::new()),
-            runs: Mutex::new(0),
         };
         for k in server.all_keys() {
             roster.secret(&k);
@@ -195,10 +190,6 @@ impl Roster {
 
     pub fn cache_dir(&self) -> PathBuf {
         self.dir.path().join("cache")
-    }
-
-    pub fn runs(&self) -> usize {
-        *self.runs.lock().unwrap()
     }
 
     /// `roster ARGS` with no account chosen by the environment.
@@ -385,7 +376,6 @@ impl<'a> Run<'a> {
         };
         self.roster.assert_clean("the terminal", &out.stdout);
         self.roster.assert_clean("stderr", &out.stderr);
-        *self.roster.runs.lock().unwrap() += 1;
         out
     }
 
@@ -493,10 +483,6 @@ impl Spawned<'_> {
         self.all_err.lock().unwrap().clone()
     }
 
-    pub fn is_running(&mut self) -> bool {
-        self.child.try_wait().expect("try_wait").is_none()
-    }
-
     /// Sends SIGINT, as Ctrl+C does.
     pub fn interrupt(&self) {
         let ok = Command::new("kill")
@@ -538,7 +524,6 @@ impl Spawned<'_> {
         };
         self.roster.assert_clean("stdout", &out.stdout);
         self.roster.assert_clean("stderr", &out.stderr);
-        *self.roster.runs.lock().unwrap() += 1;
         out
     }
 }

@@ -1,8 +1,8 @@
 //! The members list as people use it: leaving, what managers see that others don't, quotas,
 //! search and role filters, and paging through a big team and its invites.
 
-mod common;
-mod flows;
+use crate::common;
+use crate::flows;
 
 use std::collections::HashSet;
 

@@ -5,11 +5,7 @@
 //! `tools/desktop-session` (the real Secret Service) and say "skipped" elsewhere, like the
 //! clipboard checks that need its X display.
 
-// The harness roster-core's tests use: the real server, short timeouts, the desktop session.
-#[path = "../../roster-core/tests/common/mod.rs"]
-mod common;
-#[path = "../../roster-core/tests/session/mod.rs"]
-mod session;
+use crate::{common, session};
 
 use std::time::Duration;
 
@@ -919,6 +915,7 @@ const NO_BUS: &str =
 async fn given_no_keychain_when_the_demo_starts_then_keys_stay_in_memory_and_a_banner_says_so() {
     if !session::is_child(NO_BUS) {
         let (ok, out) = session::run_child(
+            module_path!(),
             NO_BUS,
             &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/roster-test-bus")],
         );
@@ -951,7 +948,7 @@ async fn given_a_locked_keychain_when_the_demo_starts_then_it_opens_with_keys_in
         if !session::required(LOCKED) {
             return;
         }
-        let (ok, out) = session::run_child_in_own_session(LOCKED);
+        let (ok, out) = session::run_child_in_own_session(module_path!(), LOCKED);
         assert!(ok && out.contains("CHILD-OK"), "child failed:\n{out}");
         return;
     }

@@ -4,7 +4,7 @@
 //! TCP server answers what a misconfigured proxy or a wrong address would (HTML, a 10 MB
 //! body, malformed JSON, a 502 page). Every error must say what to do and never show a key.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -8,6 +8,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The name libtest knows test `name` of module `module` (`module_path!()` there) by: the
+/// module path without the crate's name, e.g. `accounts::given_…`, as `--exact` wants it.
+pub fn test_path(module: &str, name: &str) -> String {
+    match module.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{name}"),
+        None => name.to_string(),
+    }
+}
+
 /// The environment variable `tools/desktop-session` sets.
 pub const SESSION_ENV: &str = "ROSTER_TEST_SESSION";
 /// Set in a child process to the name of the test body it must run.
@@ -107,9 +116,10 @@ pub fn is_child(body: &str) -> bool {
 
 /// Re-runs the test `test` of this binary in a child process with `env` added; the child
 /// sees `CHILD_ENV=test` and runs the body. Returns its output (stdout + stderr).
-pub fn run_child(test: &str, env: &[(&str, &str)]) -> (bool, String) {
+pub fn run_child(module: &str, test: &str, env: &[(&str, &str)]) -> (bool, String) {
     let mut cmd = Command::new(std::env::current_exe().expect("test binary path"));
-    cmd.args([test, "--exact", "--nocapture", "--test-threads=1"]).env(CHILD_ENV, test);
+    cmd.args([&test_path(module, test), "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, test);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -119,11 +129,11 @@ pub fn run_child(test: &str, env: &[(&str, &str)]) -> (bool, String) {
 /// Like `run_child`, inside a nested `tools/desktop-session` of its own (its own bus,
 /// gnome-keyring and Xvfb): for tests that lock the keyring or leave a prompt hanging,
 /// which must not disturb the tests running in parallel.
-pub fn run_child_in_own_session(test: &str) -> (bool, String) {
+pub fn run_child_in_own_session(module: &str, test: &str) -> (bool, String) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/desktop-session");
     let mut cmd = Command::new(script);
     cmd.arg(std::env::current_exe().expect("test binary path"))
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .args([&test_path(module, test), "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, test);
     describe(cmd.output().expect("run tools/desktop-session"))
 }

@@ -2,8 +2,8 @@
 //! the last-owner rule, owner-only changes, owner promotion with confirmation, and keys that
 //! act with their user's current role.
 
-mod common;
-mod flows;
+use crate::common;
+use crate::flows;
 
 use std::collections::{HashMap, HashSet};
 

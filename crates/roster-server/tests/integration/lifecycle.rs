@@ -1,8 +1,8 @@
 //! The invite's life as owners and invitees see it: created, opened, redeemed, revoked,
 //! expired and resent, the one-pending-invite rule, the join rules, and the HTML pages.
 
-mod common;
-mod flows;
+use crate::common;
+use crate::flows;
 
 use chrono::Duration;
 use common::*;

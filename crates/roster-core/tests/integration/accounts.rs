@@ -6,8 +6,8 @@
 //! Outside the session, the Secret Service tests print "skipped" and pass; the keychain-absent
 //! test and the file/memory store tests run everywhere.
 
-mod common;
-mod session;
+use crate::common;
+use crate::session;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -401,6 +401,7 @@ const NO_BUS: &str =
 async fn given_no_session_bus_when_adding_then_keychain_unavailable_and_no_key_on_disk() {
     if !session::is_child(NO_BUS) {
         let (ok, out) = session::run_child(
+            module_path!(),
             NO_BUS,
             &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/roster-test-bus")],
         );
@@ -468,7 +469,7 @@ async fn given_a_locked_keychain_when_switching_or_adding_then_keychain_locked_a
         if !session::required(LOCKED) {
             return;
         }
-        let (ok, out) = session::run_child_in_own_session(LOCKED);
+        let (ok, out) = session::run_child_in_own_session(module_path!(), LOCKED);
         assert!(ok && out.contains("CHILD-OK"), "child failed:\n{out}");
         println!("{out}");
         return;
@@ -525,7 +526,7 @@ async fn given_an_unlock_prompt_nobody_answers_when_reading_then_a_timeout_error
         if !session::required(PROMPT) {
             return;
         }
-        let (ok, out) = session::run_child_in_own_session(PROMPT);
+        let (ok, out) = session::run_child_in_own_session(module_path!(), PROMPT);
         assert!(ok && out.contains("CHILD-OK"), "child failed:\n{out}");
         println!("{out}");
         return;

@@ -3,8 +3,8 @@
 //! first), keys and clients by preset and role, and an `Http` with short timeouts so a broken
 //! test fails in seconds instead of hanging. Nothing here fakes the server.
 //!
-//! Use from a test file with `mod common;` (each file compiles its own copy, hence the
-//! `dead_code` allowance: not every file uses every helper).
+//! Used by roster-core's and roster-desk's test binaries (the latter includes this file): the
+//! `dead_code` allowance is for the helpers only one of them calls.
 #![allow(dead_code)]
 
 use std::fmt::{Debug, Display};

@@ -5,7 +5,7 @@
 //!
 //! Run: cargo test -p roster-cli --test team
 
-mod common;
+use crate::common;
 
 use common::{Roster, Server, assert_fields};
 

@@ -4,7 +4,7 @@
 //! creation (replay, mismatch, expiry, concurrency) and joins; rate limits; and a
 //! deterministic fuzz of every JSON endpoint.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;

@@ -1,8 +1,8 @@
 //! The live activity stream (`GET /v1/events`): what a manager's open window receives as
 //! things happen, what a reconnect replays, and who may listen.
 
-mod common;
-mod flows;
+use crate::common;
+use crate::flows;
 
 use common::*;
 use flows::*;

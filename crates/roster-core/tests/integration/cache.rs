@@ -2,7 +2,7 @@
 //! link (a bearer token) on disk, unusable files read as "no cache", and 10,000 members come
 //! back whole.
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

@@ -2,7 +2,7 @@
 //! every method, every error code path, pagination over 10,000 members. Each test starts its
 //! own server on a fresh database, so destructive calls never affect another test.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};

@@ -4,7 +4,7 @@
 //!
 //! Run: cargo test -p roster-cli --test bulk
 
-mod common;
+use crate::common;
 
 use common::{Roster, Server, assert_fields};
 

@@ -260,7 +260,12 @@ fn given_a_short_lived_process_when_it_holds_then_pastes_work_until_it_exits() {
     let _g = serial();
     let link = unique("cli-hold");
     let child = Command::new(std::env::current_exe().unwrap())
-        .args([CHILD_ENTRY, "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            &crate::session::test_path(module_path!(), CHILD_ENTRY),
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ROLE, "hold")
         .env(CHILD_TEXT, &link)
         .stdout(Stdio::piped())
@@ -284,7 +289,12 @@ fn given_a_short_lived_process_when_it_holds_then_pastes_work_until_it_exits() {
 #[test]
 fn given_no_display_when_copying_then_a_clear_error_not_a_panic() {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args([CHILD_ENTRY, "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            &crate::session::test_path(module_path!(), CHILD_ENTRY),
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ROLE, "no-display")
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")

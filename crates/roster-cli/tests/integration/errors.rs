@@ -5,7 +5,7 @@
 //!
 //! Run: cargo test -p roster-cli --test errors
 
-mod common;
+use crate::common;
 
 use common::{Roster, Server, dead_url};
 
