@@ -21,8 +21,7 @@ use crate::keychain::{KeyEntry, KeyStore, Keychain};
 use crate::secret::ApiKey;
 use crate::storage::{self, config_dir, write_private_file};
 
-/// Overrides the config directory (tests, portable installs).
-pub const CONFIG_DIR_ENV: &str = "ROSTER_CONFIG_DIR";
+pub use crate::storage::CONFIG_DIR_ENV;
 const FILE_NAME: &str = "accounts.json";
 const FILE_VERSION: u32 = 1;
 

@@ -17,8 +17,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 
-/// Overrides the cache directory (tests, portable installs).
-pub const CACHE_DIR_ENV: &str = "ROSTER_CACHE_DIR";
+pub use crate::storage::CACHE_DIR_ENV;
 /// Bump when `Snapshot` changes shape or order; older files then read as "no cache".
 /// 2: members in the window's default order (`roster_api::name_order`), so a cached view is
 /// sent to the window as stored (`load_raw`).
@@ -97,10 +96,7 @@ impl Cache {
     /// `$ROSTER_CACHE_DIR`, or `snapshots` in the platform cache directory
     /// (`~/.cache/roster/snapshots` on Linux).
     pub fn open() -> Result<Cache> {
-        if let Some(dir) = std::env::var_os(CACHE_DIR_ENV).filter(|d| !d.is_empty()) {
-            return Ok(Cache::at(dir));
-        }
-        Ok(Cache::at(crate::storage::project_dirs()?.cache_dir().join("snapshots")))
+        crate::storage::cache_dir().map(Cache::at)
     }
 
     pub fn at(dir: impl Into<PathBuf>) -> Cache {
@@ -150,7 +146,7 @@ impl Cache {
 
     /// The last snapshot of `account` as its file's own JSON text: a window shows it as it
     /// is, so 10,000 members are copied rather than parsed into structs and written out again
-    /// (that was ~33 ms of a switch, BENCHMARKS.md §2). The file's version vouches for its
+    /// (a large part of a switch from disk; see BENCHMARKS.md §2). The file's version vouches for its
     /// shape; a file that is not JSON reads as no cache, as with `load`.
     pub fn load_raw(&self, account: &str) -> Option<RawSnapshot> {
         #[derive(Deserialize)]

@@ -4,9 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::accounts::CONFIG_DIR_ENV;
-use crate::cache::CACHE_DIR_ENV;
 use crate::error::{Error, Result};
+
+/// Overrides the config directory (tests, portable installs).
+pub const CONFIG_DIR_ENV: &str = "ROSTER_CONFIG_DIR";
+/// Overrides the cache directory (tests, portable installs).
+pub const CACHE_DIR_ENV: &str = "ROSTER_CACHE_DIR";
 
 /// Longest account id used as a file name as it is; longer ones are hashed.
 const PLAIN_NAME_MAX: usize = 64;
@@ -19,7 +22,16 @@ pub fn config_dir() -> Result<PathBuf> {
     project_dirs().map(|d| d.config_dir().to_path_buf())
 }
 
-pub(crate) fn project_dirs() -> Result<directories::ProjectDirs> {
+/// The snapshot cache: `$ROSTER_CACHE_DIR`, or `snapshots` in the platform cache directory
+/// (`~/.cache/roster/snapshots` on Linux).
+pub fn cache_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os(CACHE_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    project_dirs().map(|d| d.cache_dir().join("snapshots"))
+}
+
+fn project_dirs() -> Result<directories::ProjectDirs> {
     directories::ProjectDirs::from("dev", "Roster", "Roster").ok_or_else(|| Error::Storage {
         action: "find",
         path: "your home directory".into(),

@@ -232,7 +232,7 @@ impl Desk {
     /// (`stale`; a long team's first screen, `partial`: see `CachedView`), or `None` when there
     /// is none; the UI then calls `team_refresh`. A window that
     /// still holds the account's data asks for none: reading and sending a 10,000-member
-    /// snapshot it would throw away cost it ~10 ms of parsing per switch (BENCHMARKS.md §2).
+    /// snapshot it would throw away costs it parsing on every switch (BENCHMARKS.md §2).
     pub async fn account_switch(&self, id: &str, want_cached: bool) -> Result<Option<CachedView>> {
         let id = id.to_string();
         let (view, cached) = self

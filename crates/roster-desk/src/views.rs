@@ -102,8 +102,8 @@ impl TeamView {
 /// (`Cache::load_raw`): what the window gets on a switch to a team it does not hold. A team
 /// longer than `FIRST_PAGE` comes as its first screen (`partial`: those members, no invites or
 /// activity) and the `team_refresh` that follows brings the rest, fresh or, failing that, the
-/// whole cached team: 10,000 members took ~110 ms from the click to the DOM, most of it
-/// carrying and parsing 2 MB the window shows 21 rows of (BENCHMARKS.md §2).
+/// whole cached team: sending 10,000 members at once spent most of a switch carrying and
+/// parsing 2 MB the window shows 21 rows of (BENCHMARKS.md §2).
 #[derive(Debug)]
 pub struct CachedView(Box<RawValue>);
 

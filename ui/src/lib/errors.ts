@@ -62,8 +62,8 @@ const UNLOCK_HINT =
   "on macOS open Keychain Access and unlock “login”; on Windows sign in to your Windows account again.";
 
 const NO_KEYCHAIN_HINT =
-  "Roster keeps keys only in the system keychain. On Linux start a Secret Service (gnome-keyring or KWallet) in your session " +
-  "and retry; on macOS and Windows the keychain is built in, so restart Roster.";
+  "Roster keeps keys in the system keychain (a plain-text key file only if you set ROSTER_KEY_FILE). On Linux start a Secret " +
+  "Service (gnome-keyring or KWallet) in your session and retry; on macOS and Windows the keychain is built in, so restart Roster.";
 
 export function describeError(err: AppError): ErrorView {
   const v = (title: string, next: NextStep, hint: string | null = null, stale = false): ErrorView => ({

@@ -25,8 +25,7 @@ export function searchMembers(members: Member[], q: string, policy: TeamPolicy):
 }
 
 // Sorted copies per member list and order: a list is replaced whole when its data changes, so
-// switching back to a team reuses the order instead of re-sorting 10,000 names (~19 ms in
-// WebKit, BENCHMARKS.md §2).
+// switching back to a team reuses the order instead of re-sorting 10,000 names (BENCHMARKS.md §2).
 const sorted = new WeakMap<Member[], Map<string, Member[]>>();
 
 /** Sorted copy. Empty values (never logged in, no quota) go last in either direction; ties by name. */
@@ -73,8 +72,8 @@ function sortFresh(members: Member[], sort: MemberSort, policy: TeamPolicy): Mem
     return c !== 0 ? sign * c : collator.compare(a.m.name || a.m.email, b.m.name || b.m.email);
   };
   // Rust hands members over in this (default) order already: one pass proves it, where a sort
-  // compares ~14 times as often, which in a web view that has just started and not yet compiled
-  // this code cost ~80 ms for 10,000 members (BENCHMARKS.md §2).
+  // compares ~14 times as often, which is slow in a web view that has just started and not yet
+  // compiled this code (BENCHMARKS.md §2).
   let inOrder = true;
   for (let i = 1; i < keyed.length && inOrder; i++) inOrder = order(keyed[i - 1], keyed[i]) <= 0;
   if (!inOrder) keyed.sort(order);

@@ -32,6 +32,16 @@ pub fn required(test: &str) -> bool {
     false
 }
 
+/// Whether a copy to the clipboard must work here: always under tools/desktop-session;
+/// elsewhere a probe copy decides (a developer's own desktop has a clipboard, a terminal over
+/// ssh has none), so a test asserts what this machine can do instead of assuming no display.
+pub fn clipboard_expected() -> bool {
+    if std::env::var(SESSION_ENV).as_deref() == Ok("1") {
+        return true;
+    }
+    roster_core::Clipboard::shared().copy("roster test: clipboard probe").is_ok()
+}
+
 /// A service name no other test uses, so parallel tests never see each other's entries.
 pub fn unique_service(tag: &str) -> String {
     format!("roster-test-{tag}-{:08x}", rand_u32())
