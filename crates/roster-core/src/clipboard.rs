@@ -73,7 +73,18 @@ enum Command {
     Hold { text: String, options: CopyOptions, until: Instant, reply: SyncSender<Result<HoldEnd>> },
     Text { reply: SyncSender<Result<Option<String>>> },
     ClearIfHolds { text: String, reply: SyncSender<Result<bool>> },
+    AutoClear { reply: SyncSender<Result<AutoClear>> },
     Release { reply: SyncSender<()> },
+}
+
+/// The auto-clears of this process's clipboard owner: what a caller (or a test) can see of a
+/// timer that otherwise only shows by its effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoClear {
+    /// When the scheduled one is due; `None`: nothing will be cleared.
+    pub due: Option<Instant>,
+    /// How many came due so far, whether they cleared the text or left another program's alone.
+    pub done: u64,
 }
 
 /// A handle to the process's clipboard owner (cheap to clone, usable from any thread). The
@@ -121,6 +132,11 @@ impl Clipboard {
     /// earlier one (its text is no longer on the clipboard anyway).
     pub fn copy_with(&self, text: &str, options: &CopyOptions) -> Result<()> {
         self.ask(|reply| Command::Copy { text: text.to_string(), options: options.clone(), reply })
+    }
+
+    /// The scheduled auto-clear and how many have come due (see [`AutoClear`]).
+    pub fn auto_clear(&self) -> Result<AutoClear> {
+        self.ask(|reply| Command::AutoClear { reply })
     }
 
     /// For a process about to exit (the CLI): puts `text` on the clipboard and keeps serving
@@ -195,6 +211,7 @@ struct PendingClear {
 struct Owner {
     board: Option<arboard::Clipboard>,
     pending_clear: Option<PendingClear>,
+    clears_done: u64,
 }
 
 impl Owner {
@@ -227,6 +244,10 @@ impl Owner {
                 }
                 Command::ClearIfHolds { text, reply } => {
                     let _ = reply.send(self.clear_if_holds(&text));
+                }
+                Command::AutoClear { reply } => {
+                    let due = self.pending_clear.as_ref().map(|p| p.at);
+                    let _ = reply.send(Ok(AutoClear { due, done: self.clears_done }));
                 }
                 Command::Release { reply } => {
                     self.run_pending_clear();
@@ -294,9 +315,10 @@ impl Owner {
     }
 
     fn run_pending_clear(&mut self) {
-        if let Some(p) = self.pending_clear.take()
-            && let Err(e) = self.clear_if_holds(&p.text)
-        {
+        let Some(p) = self.pending_clear.take() else { return };
+        let cleared = self.clear_if_holds(&p.text);
+        self.clears_done += 1;
+        if let Err(e) = cleared {
             tracing::warn!(error = %e, "auto-clear of the clipboard failed");
         }
     }

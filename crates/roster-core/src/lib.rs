@@ -23,7 +23,7 @@ pub use accounts::{AccountStore, Added, KeyReport, KeyState, SavedAccount, Verif
 pub use bulk::{BulkOptions, BulkPlan, BulkReport, RowOutcome};
 pub use cache::{Cache, Cached, RawSnapshot, Snapshot};
 pub use client::{Http, HttpConfig, IdempotencyKey, TeamClient};
-pub use clipboard::{Clipboard, CopyOptions, HoldEnd};
+pub use clipboard::{AutoClear, Clipboard, CopyOptions, HoldEnd};
 pub use error::{Error, ErrorCode, Result};
 pub use flows::{CopyOutcome, CopyTo, InviteLink};
 pub use keychain::{KeyEntry, KeyStore, Keychain};

@@ -257,17 +257,19 @@ pub struct OutboxMail {
     pub body: String,
     pub created_at: String,
     pub sent_at: Option<String>,
+    /// Why the last attempt to send it failed (`None`: not tried yet, or sent).
+    pub error: Option<String>,
 }
 
 /// Recorded e-mails, newest first.
 pub fn outbox(db: &Db, to: Option<&str>, limit: usize) -> anyhow::Result<Vec<OutboxMail>> {
     db.blocking(|tx| {
         let mut st = tx.prepare(
-            "SELECT kind, to_addr, subject, body, created_at, sent_at FROM outbox WHERE (?1 IS NULL OR to_addr = ?1 COLLATE NOCASE) ORDER BY id DESC LIMIT ?2",
+            "SELECT kind, to_addr, subject, body, created_at, sent_at, error FROM outbox WHERE (?1 IS NULL OR to_addr = ?1 COLLATE NOCASE) ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = st
             .query_map(rusqlite::params![to, limit as i64], |r| {
-                Ok(OutboxMail { kind: r.get(0)?, to: r.get(1)?, subject: r.get(2)?, body: r.get(3)?, created_at: r.get(4)?, sent_at: r.get(5)? })
+                Ok(OutboxMail { kind: r.get(0)?, to: r.get(1)?, subject: r.get(2)?, body: r.get(3)?, created_at: r.get(4)?, sent_at: r.get(5)?, error: r.get(6)? })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)

@@ -33,33 +33,34 @@ const ACCOUNT_FIELDS: &[&str] = &[
     "added_at",
 ];
 
+/// The attribute lines of every "roster" item in the Secret Service (never the `secret = …`
+/// lines, which hold the keys). Panics when secret-tool cannot answer: "no item" must be an
+/// answer, not a failed search.
 fn keychain_items() -> String {
     // gnome-keyring can answer a search with an error while another test of this binary
-    // writes or deletes an item at the same moment; ask again a few times before concluding.
+    // writes or deletes an item at the same moment; ask again a few times before failing.
     let mut last = String::new();
     for attempt in 0..5 {
         let out = Command::new("secret-tool")
             .args(["search", "--all", "service", "roster"])
             .output()
             .expect("secret-tool (apt package libsecret-tools)");
-        // Only the attribute lines: `secret = ...` lines hold the keys themselves.
-        let items = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .chain(String::from_utf8_lossy(&out.stderr).lines())
-            .filter(|l| l.starts_with("attribute."))
-            .collect::<Vec<_>>()
-            .join("\n");
-        if out.status.success() && !items.is_empty() {
-            return items;
+        if out.status.success() {
+            return String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .chain(String::from_utf8_lossy(&out.stderr).lines())
+                .filter(|l| l.starts_with("attribute."))
+                .collect::<Vec<_>>()
+                .join("\n");
         }
         last = format!(
-            "{items}\n(secret-tool exit {:?}; stderr: {})",
+            "secret-tool exit {:?}; stderr: {}",
             out.status.code(),
             String::from_utf8_lossy(&out.stderr).trim()
         );
         std::thread::sleep(std::time::Duration::from_millis(100 * (attempt + 1)));
     }
-    last
+    panic!("the Secret Service could not be searched: {last}");
 }
 
 fn username(account_id: &str, server: &Server) -> String {

@@ -23,16 +23,10 @@ use serde_json::Value;
 /// How long one CLI run may take before the test fails (a hang is a bug).
 pub const RUN_LIMIT: Duration = Duration::from_secs(60);
 
-/// True inside `tools/desktop-session` (keychain and display MUST work); otherwise prints
-/// why the test is skipped and returns false.
+/// True inside `tools/desktop-session` (keychain and display MUST work); otherwise skips the
+/// test, or fails it under `./x test` (roster-core's rule, `session::required`).
 pub fn session(test: &str) -> bool {
-    if std::env::var("ROSTER_TEST_SESSION").as_deref() == Ok("1") {
-        return true;
-    }
-    eprintln!(
-        "{test}: skipped: run under tools/desktop-session (needs the Secret Service / an X display)"
-    );
-    false
+    crate::session::required(test)
 }
 
 // ------------------------------------------------------------------------------------------

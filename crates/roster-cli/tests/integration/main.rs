@@ -5,7 +5,10 @@ mod accounts;
 mod bulk;
 mod clipboard;
 mod common;
+// roster-core's desktop-session rules (skip, required), shared rather than written again.
 mod errors;
+#[path = "../../../roster-core/tests/integration/session.rs"]
+mod session;
 mod team;
 mod terminal;
 mod watch;

@@ -12,10 +12,10 @@ use common::{Roster, Server};
 
 fn have_script() -> bool {
     let ok = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipped: `script` (util-linux, Debian package bsdutils) is not installed");
-    }
-    ok
+    ok || crate::session::skip(
+        module_path!(),
+        "`script` (util-linux, Debian package bsdutils) is not installed",
+    )
 }
 
 #[test]

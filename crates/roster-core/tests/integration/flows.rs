@@ -62,11 +62,7 @@ impl TestServer {
 }
 
 fn session() -> bool {
-    if std::env::var("ROSTER_TEST_SESSION").as_deref() == Ok("1") {
-        return true;
-    }
-    eprintln!("skipped: run under tools/desktop-session");
-    false
+    crate::session::required(module_path!())
 }
 
 /// The process has one clipboard: tests that copy take turns.

@@ -22,14 +22,27 @@ pub const SESSION_ENV: &str = "ROSTER_TEST_SESSION";
 /// Set in a child process to the name of the test body it must run.
 pub const CHILD_ENV: &str = "ROSTER_TEST_CHILD";
 
-/// True inside `tools/desktop-session`, where the keychain MUST work (a test fails loudly if
-/// it does not). Outside it, prints why the test is skipped and returns false.
+/// Set by `./x test`: there a test that cannot run fails instead of being skipped.
+pub const NO_SKIP_ENV: &str = "ROSTER_TEST_NO_SKIP";
+
+/// Skips `test`, saying why on stderr, and returns false; under `./x test` (`NO_SKIP_ENV`)
+/// fails it instead, so a green run never hides a test that did not run.
+pub fn skip(test: &str, why: &str) -> bool {
+    assert!(
+        std::env::var(NO_SKIP_ENV).as_deref() != Ok("1"),
+        "{test}: cannot run ({why}), and {NO_SKIP_ENV}=1 allows no skipped test"
+    );
+    eprintln!("{test}: skipped: {why}");
+    false
+}
+
+/// True inside `tools/desktop-session`, where the keychain and the display MUST work (a test
+/// fails loudly if they do not). Outside it, `skip`s.
 pub fn required(test: &str) -> bool {
     if std::env::var(SESSION_ENV).as_deref() == Ok("1") {
         return true;
     }
-    eprintln!("{test}: skipped: run under tools/desktop-session (needs the Secret Service)");
-    false
+    skip(test, "run under tools/desktop-session (needs the Secret Service and an X display)")
 }
 
 /// Whether a copy to the clipboard must work here: always under tools/desktop-session;

@@ -1,6 +1,8 @@
 //! The authorization matrix: every preset × every role key × every authenticated endpoint.
-//! The expected outcome is derived from the role catalog (`manages_team`, `is_owner`), never
-//! from a table of role names, so a new preset or role is covered without touching this file.
+//! The expected outcome is derived from the role catalog (`manages_team`, `is_owner`) and the
+//! policy, and the catalog the server publishes is first held against `SEED_ROLES`: who may
+//! manage each team, written here from the services' product pages and not from the server's
+//! presets, so a wrong flag in a preset fails instead of moving the expectation with it.
 //! Destructive calls act on throw-away members and invites, created by the owner-level key
 //! and cleaned up afterwards, so the demo fixtures stay intact for the next key.
 
@@ -12,6 +14,68 @@ use common::*;
 use reqwest::Method;
 use roster_api::{Role, TeamPolicy};
 use serde_json::{Value, json};
+
+/// (preset, role, manages the team, owner-level), as each service's product page says:
+const SEED_ROLES: &[(&str, &str, bool, bool)] = &[
+    // Owners invite and remove users and manage keys; members cannot invite.
+    ("owner-member-link", "owner", true, true),
+    ("owner-member-link", "member", false, false),
+    // Six roles over resources, billing and settings: only owners have full access to team
+    // settings; members, modifiers and resource viewers read them, billers see none.
+    ("six-roles-2fa", "owner", true, true),
+    ("six-roles-2fa", "biller", false, false),
+    ("six-roles-2fa", "billing_viewer", false, false),
+    ("six-roles-2fa", "member", false, false),
+    ("six-roles-2fa", "modifier", false, false),
+    ("six-roles-2fa", "resource_viewer", false, false),
+    // The page names no roles, only that the team's managers invite, adjust roles and
+    // quotas, and remove: Roster's model for it is owner, admin (manages, not an owner), member.
+    ("link-email-quotas", "owner", true, true),
+    ("link-email-quotas", "admin", true, false),
+    ("link-email-quotas", "member", false, false),
+    // Only administrators invite, change roles and revoke access.
+    ("admin-member-idp", "administrator", true, true),
+    ("admin-member-idp", "member", false, false),
+    // Admins have full control, members included; developers build, billing managers handle
+    // finances, viewers read.
+    ("four-roles-7day", "admin", true, true),
+    ("four-roles-7day", "developer", false, false),
+    ("four-roles-7day", "billing_manager", false, false),
+    ("four-roles-7day", "viewer", false, false),
+];
+
+/// Presets whose page says promoting someone to owner needs the original owner's confirmation.
+const SEED_CONFIRMS_NEW_OWNERS: &[&str] = &["six-roles-2fa"];
+
+/// The catalog and policy `preset`'s account publishes, held against the pages' table.
+async fn check_against_seeds(t: &TestServer, preset: &str, owner_key: &str) {
+    let mut published: Vec<(String, bool, bool)> = t.get("/v1/roles", owner_key).await.ok()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let flag = |k: &str| r[k].as_bool().unwrap();
+            (r["id"].as_str().unwrap().to_string(), flag("manages_team"), flag("is_owner"))
+        })
+        .collect();
+    published.sort();
+    let mut seeds: Vec<(String, bool, bool)> = SEED_ROLES
+        .iter()
+        .filter(|(p, ..)| *p == preset)
+        .map(|&(_, role, manages, owner)| (role.to_string(), manages, owner))
+        .collect();
+    seeds.sort();
+    assert_eq!(
+        published, seeds,
+        "{preset}: (role, manages_team, is_owner) as the product page says"
+    );
+    let me = t.get("/v1/me", owner_key).await.ok();
+    assert_eq!(
+        me["policy"]["owner_promotion_confirmation"].as_bool(),
+        Some(SEED_CONFIRMS_NEW_OWNERS.contains(&preset)),
+        "{preset}: whether a new owner needs the original owner's confirmation"
+    );
+}
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
@@ -494,6 +558,7 @@ async fn matrix_for_key(team: &Team<'_>, key: &str, role: &Role) {
 async fn matrix_for_preset(preset: &'static str) {
     let t = TestServer::start().await;
     let team = Team::new(&t, preset);
+    check_against_seeds(&t, preset, &team.owner_key).await;
     let keys = t.account(preset).keys.clone();
     assert!(team.role(&keys[0].role).is_owner, "{preset}: the first key is owner-level");
     // Every role of the catalog has a key, so the matrix covers every role.

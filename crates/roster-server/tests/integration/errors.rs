@@ -357,11 +357,34 @@ async fn given_bad_paging_or_filter_parameters_then_400_validation_failed() {
             let page = t.get(&format!("{list}?limit={limit}"), &owner).await.ok();
             assert!(page["data"].as_array().unwrap().len() <= limit);
         }
-        // A real cursor works.
-        let first = t.get(&format!("{list}?limit=1"), &owner).await.ok();
-        if let Some(c) = first["next_cursor"].as_str() {
-            t.get(&format!("{list}?limit=1&cursor={c}"), &owner).await.ok();
-        }
+    }
+    // A real cursor works: every list has two pages of one. Owner promotions exist only where
+    // the policy asks the original owner to confirm, so that list is read on such a team,
+    // after asking for two.
+    let confirming = t.owner("six-roles-2fa");
+    let members = t.all("/v1/members", &confirming).await;
+    let promotable: Vec<&str> = members
+        .iter()
+        .filter(|m| m["role"] != "owner")
+        .map(|m| m["user_id"].as_str().unwrap())
+        .take(2)
+        .collect();
+    assert_eq!(promotable.len(), 2, "two members to promote: {members:?}");
+    for user in promotable {
+        t.patch(&format!("/v1/members/{user}"), &confirming, serde_json::json!({"role": "owner"}))
+            .await
+            .ok();
+    }
+    for list in lists {
+        let key = if list == "/v1/owner-promotions" { &confirming } else { &owner };
+        let first = t.get(&format!("{list}?limit=1"), key).await.ok();
+        let cursor = first["next_cursor"].as_str().unwrap_or_else(|| panic!("{list}: two pages"));
+        let second = t.get(&format!("{list}?limit=1&cursor={cursor}"), key).await.ok();
+        let (a, b) = (&first["data"][0], &second["data"][0]);
+        assert!(
+            a.is_object() && b.is_object() && a != b,
+            "{list}: two pages, one item each: {a} / {b}"
+        );
     }
     for (path, ok) in [
         ("/v1/invites?status=bogus", false),
