@@ -68,8 +68,11 @@ def test_six_roles_given_a_promotion_to_owner_then_it_waits_for_the_original_own
     assert row.get_attribute("data-role") == "member"
     promotions = server.get("/v1/owner-promotions", key)["data"]
     assert [(p["role"], p["status"]) for p in promotions if p["user"]["name"] == "Kofi Mensah"] == [("owner", "pending")]
-    # Owners see how each member signs in.
-    assert "E-mail" in app.text("member-sign-in", within=row) or app.text("member-sign-in", within=row).strip()
+    # Owners see how each member signs in: the method the server has for Kofi, in words.
+    members = server.get("/v1/members?limit=200", key)["data"]
+    method = next(m["sign_in_method"] for m in members if m["name"] == "Kofi Mensah")
+    words = {"email": "E-mail", "email_2fa": "E-mail + 2FA", "google": "Google", "github": "GitHub", "microsoft": "Microsoft"}
+    assert app.text("member-sign-in", within=row).strip() == words[method], (method, app.text("member-sign-in", within=row))
 
 
 def test_quotas_given_a_new_quota_then_the_server_keeps_it(server, desktop):

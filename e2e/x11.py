@@ -1,4 +1,5 @@
-"""Closing a window the way a window manager does, under Xvfb (which has none).
+"""Closing a window the way a window manager does, under Xvfb (which has none), and reading
+and moving the keyboard focus.
 
 A user closes Roster with the title bar's ✕: the window manager sends the window a
 WM_PROTOCOLS / WM_DELETE_WINDOW client message, which GTK turns into a close request. Ending
@@ -31,6 +32,9 @@ _x.XFree.argtypes = [ctypes.c_void_p]
 _x.XSendEvent.argtypes = [ctypes.c_void_p, Window, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
 _x.XFlush.argtypes = [ctypes.c_void_p]
 _x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+_x.XGetInputFocus.argtypes = [ctypes.c_void_p, ctypes.POINTER(Window), ctypes.POINTER(ctypes.c_int)]
+_x.XSetInputFocus.argtypes = [ctypes.c_void_p, Window, ctypes.c_int, ctypes.c_ulong]
+_x.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
 
 CLIENT_MESSAGE = 33
 XA_CARDINAL = 6
@@ -130,5 +134,41 @@ def close_window(pid: int) -> int:
             asked += 1
         _x.XFlush(display)
         return asked
+    finally:
+        _x.XCloseDisplay(display)
+
+
+def focus_root() -> None:
+    """Gives the keyboard focus to the root window: no application has it."""
+    display = _open_display()
+    try:
+        _x.XSetInputFocus(display, _x.XDefaultRootWindow(display), 0, 0)  # RevertToNone, CurrentTime
+        _x.XSync(display, 0)
+    finally:
+        _x.XCloseDisplay(display)
+
+
+def focused_pid() -> int | None:
+    """The process whose window (or a window inside it) has the keyboard focus."""
+    display = _open_display()
+    try:
+        focus, revert = Window(), ctypes.c_int()
+        _x.XGetInputFocus(display, ctypes.byref(focus), ctypes.byref(revert))
+        net_wm_pid = _x.XInternAtom(display, b"_NET_WM_PID", 0)
+        root = _x.XDefaultRootWindow(display)
+        window = focus.value
+        # Up from the focused window to the top-level one that names its process.
+        while window not in (0, 1, root):
+            pid = _pid_of(display, window, net_wm_pid)
+            if pid:
+                return pid
+            root_ret, parent = Window(), Window()
+            children, count = ctypes.POINTER(Window)(), ctypes.c_uint()
+            if not _x.XQueryTree(display, window, ctypes.byref(root_ret), ctypes.byref(parent), ctypes.byref(children), ctypes.byref(count)):
+                return None
+            if children:
+                _x.XFree(children)
+            window = parent.value
+        return None
     finally:
         _x.XCloseDisplay(display)

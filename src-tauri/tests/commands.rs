@@ -343,3 +343,75 @@ fn given_a_misspelt_argument_when_invoking_then_the_command_refuses_it() {
     let e = h.err("invite_revoke", json!({ "id": id, "invite_id": "inv_1" }));
     assert!(e.to_string().contains("inviteId"), "the field's name as the UI must write it: {e}");
 }
+
+#[test]
+fn given_every_command_of_the_list_when_invoked_through_ipc_then_each_reaches_desk_with_its_arguments()
+ {
+    let h = Harness::start();
+    // Bluefin confirms new owners by e-mail: a promotion to cancel.
+    let id = h.add("six-roles-2fa", "owner");
+    let owner_key = h.key("six-roles-2fa", "owner");
+    h.ok("accounts_list", json!({}));
+    h.ok("account_rekey", json!({ "id": id, "key": owner_key }));
+    h.ok("account_update", json!({ "id": id, "label": "Bluefin here", "colour": "#336699" }));
+    h.ok("account_reorder", json!({ "ids": [id] }));
+    h.ok("keychain_doctor", json!({}));
+    let first = h.ok("team_first_page", json!({ "id": id }));
+    assert_eq!(first["partial"], true, "{first}");
+    assert_eq!(h.ok("team_cached", json!({ "id": id })), Value::Null, "nothing cached yet");
+    let team = h.ok("team_refresh", json!({ "id": id }));
+    let cached = h.ok("team_cached", json!({ "id": id }));
+    assert_eq!(cached["stale"], true, "{cached}");
+    assert_eq!(cached["members"], team["members"]);
+    assert_eq!(h.ok("account_switch", json!({ "id": id, "wantCached": true }))["account"], id);
+
+    let me = team["me"]["user"]["id"].clone();
+    let members = team["members"].as_array().unwrap();
+    let others: Vec<&Value> = members.iter().filter(|m| m["user_id"] != me).collect();
+    let (promoted, changed) = (others[0]["user_id"].clone(), others[1]["user_id"].clone());
+    let update = h
+        .ok("member_update", json!({ "id": id, "userId": promoted, "patch": { "role": "owner" } }));
+    let promotion = update["promotion"]["id"].as_str().expect("a pending promotion").to_string();
+    assert_eq!(h.ok("promotions_list", json!({ "id": id }))[0]["id"], promotion);
+    let cancelled = h.ok("promotion_cancel", json!({ "id": id, "promotionId": promotion }));
+    assert_eq!(cancelled["status"], "cancelled");
+    h.ok("member_update", json!({ "id": id, "userId": changed, "patch": { "role": "modifier" } }));
+    h.ok("member_remove", json!({ "id": id, "userId": changed }));
+
+    let args = json!({ "id": id, "invite": { "email": "every@bluefin.example", "role": "member" }, "idempotencyKey": "0b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d" });
+    let invite = h.ok("invite_create", args)["invite"]["id"].as_str().unwrap().to_string();
+    h.ok(
+        "invite_bulk",
+        json!({ "id": id, "text": "bulk1@bluefin.example", "role": "", "options": {} }),
+    );
+    assert_eq!(
+        h.ok("invite_recopy", json!({ "id": id, "inviteId": invite }))["invite"]["id"],
+        invite
+    );
+    let message = h.ok("invite_copy_message", json!({ "id": id, "inviteId": invite }));
+    assert!(message["text"].as_str().unwrap().contains("Bluefin Analytics"), "{message}");
+    assert_eq!(h.ok("invite_resend", json!({ "id": id, "inviteId": invite }))["times_sent"], 2);
+    assert_eq!(h.ok("invite_revoke", json!({ "id": id, "inviteId": invite }))["status"], "revoked");
+    let page = h.ok("audit_page", json!({ "id": id, "filter": { "q": "every@" } }));
+    assert!(!page["data"].as_array().unwrap().is_empty(), "{page}");
+    // No browser under the test runtime: Desk itself says so, past the argument check.
+    let e = h.err("open_server_page", json!({ "id": id, "path": "/openapi.yaml" }));
+    assert!(e["message"].as_str().unwrap().contains("no browser"), "{e}");
+
+    // A member's key may leave; its account is then gone here.
+    let member = h.add("owner-member-link", "member");
+    let left = h.ok("team_leave", json!({ "id": member }));
+    assert!(left["accounts"].as_array().unwrap().iter().all(|a| a["id"] != member), "{left}");
+    h.ok("account_remove", json!({ "id": id }));
+
+    let invoked: std::collections::BTreeSet<String> = h
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|line| line.split(':').next().unwrap().to_string())
+        .collect();
+    let listed: std::collections::BTreeSet<String> =
+        roster_desk::ipc::COMMANDS.iter().map(|c| c.to_string()).collect();
+    assert_eq!(invoked, listed, "every command of the list, through Tauri's IPC");
+}
