@@ -40,6 +40,7 @@ from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.remote.webelement import WebElement
 
 from notifications import NotificationServer
+from tray import TrayHost
 from x11 import close_window
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -366,17 +367,6 @@ if (!window.__e2eIpc) {
 return true;
 """
 
-# What Rust's `app.emit(event, payload)` runs in the web view (Tauri 2.12's emit_js_script and
-# event_initialization_script): every listener of `event` gets it. The tray's menu is native, out
-# of WebDriver's reach, so a test sends the event its items send.
-EMIT = r"""
-const [event, payload] = arguments;
-const listeners = (window.__internal_unstable_listeners_object_id__ || {})[event] || {};
-const ids = Object.getOwnPropertyNames(listeners).map(Number);
-if (ids.length) window.__internal_unstable_listeners_function_id__({ event, payload }, ids);
-return ids.length;
-"""
-
 # Resolves after the next two animation frames: the DOM change before it is on screen.
 NEXT_PAINT = """
 const done = arguments[arguments.length - 1];
@@ -453,10 +443,6 @@ class App:
             cmd,
             args,
         )
-
-    def emit(self, event: str, payload: Any = None) -> None:
-        """Sends `event` to the window as Rust does (e.g. the tray's "copy-invite-requested")."""
-        wait_until(lambda: self.d.execute_script(EMIT, event, {} if payload is None else payload), what=f"the window to listen to {event!r}")
 
     # -- finding things -----------------------------------------------------------------
 
@@ -796,6 +782,8 @@ class Desktop:
             d.mkdir()
         self.apps: list[App] = []
         self.notifications = NotificationServer()
+        # Before any app starts: its tray icon registers with the watcher it finds then.
+        self.tray = TrayHost()
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ)
@@ -825,6 +813,7 @@ class Desktop:
         for app in self.apps:
             app.close()
         self.notifications.stop()
+        self.tray.stop()
         # The keyring outlives a test (one per session): leave it as we found it.
         for service in (SERVICE, DEMO_SERVICE):
             subprocess.run(["secret-tool", "clear", "service", service], capture_output=True, timeout=20)

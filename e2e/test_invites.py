@@ -155,9 +155,9 @@ def test_given_another_dialog_open_when_the_tray_asks_for_an_invite_link_then_a_
     app.find("add-account-dialog")
     app.type("add-server", "https://half-typed.example")
 
-    # The tray's "Copy new invite link…" while that form is open: it stays as typed, and the
-    # window says why no invite dialog came.
-    app.emit("copy-invite-requested")
+    # The tray's "Copy new invite link…" (its real menu, clicked over D-Bus as a panel does)
+    # while that form is open: it stays as typed, and the window says why no dialog came.
+    desktop.tray.click("Copy new invite link")
     assert app.toast("Close the open dialog") == "Close the open dialog first, then copy a new invite link."
     assert app.find("add-server").get_attribute("value") == "https://half-typed.example"
     assert not app.visible("invite-dialog")
@@ -166,5 +166,5 @@ def test_given_another_dialog_open_when_the_tray_asks_for_an_invite_link_then_a_
     # With the form closed, the same tray item opens the invite dialog.
     app.press(Keys.ESCAPE)
     app.gone("add-account-dialog")
-    app.emit("copy-invite-requested")
+    desktop.tray.click("Copy new invite link")
     app.find("invite-dialog")
