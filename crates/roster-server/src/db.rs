@@ -13,12 +13,18 @@ use rand::RngCore;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::error::ApiError;
+use crate::tokens::{self, Sealer};
 
-const MIGRATIONS: &[&str] = &[
-    include_str!("../migrations/0001_init.sql"),
-    include_str!("../migrations/0002_pending_index.sql"),
-    include_str!("../migrations/0003_members_by_name.sql"),
-    include_str!("../migrations/0004_join_idempotency.sql"),
+/// A schema step: its SQL, then, where rows must be rewritten in ways SQL cannot, a Rust step
+/// in the same transaction.
+type Migration = (&'static str, Option<fn(&Transaction<'_>, &Sealer) -> rusqlite::Result<()>>);
+
+const MIGRATIONS: &[Migration] = &[
+    (include_str!("../migrations/0001_init.sql"), None),
+    (include_str!("../migrations/0002_pending_index.sql"), None),
+    (include_str!("../migrations/0003_members_by_name.sql"), None),
+    (include_str!("../migrations/0004_join_idempotency.sql"), None),
+    (include_str!("../migrations/0005_sealed_tokens.sql"), Some(seal_tokens)),
 ];
 
 /// Read connections: one per core is enough on the 2-core machines this runs on.
@@ -26,22 +32,29 @@ const READERS: usize = 2;
 
 #[derive(Clone)]
 pub struct Db {
+    sealer: Arc<Sealer>,
     conn: Arc<Mutex<Connection>>,
     readers: Arc<[Mutex<Connection>]>,
     next_reader: Arc<AtomicUsize>,
 }
 
 impl Db {
+    /// The database at `path` (created and migrated as needed) with its token key beside it
+    /// (`<path>.key`, see `tokens`).
     pub fn open(path: &Path) -> anyhow::Result<Db> {
+        let sealer = Arc::new(Sealer::for_database(path)?);
         let mut conn = Connection::open(path)?;
+        // secure_delete: what a row held before an update or delete is zeroed in the file,
+        // not left in a free page (the tokens a migration takes out of it, for one).
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;
              PRAGMA busy_timeout = 5000;",
         )?;
         register_functions(&conn)?;
-        migrate(&mut conn)?;
+        migrate(&mut conn, &sealer)?;
         let readers = (0..READERS)
             .map(|_| {
                 let r = Connection::open(path)?;
@@ -50,10 +63,16 @@ impl Db {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Db {
+            sealer,
             conn: Arc::new(Mutex::new(conn)),
             readers: readers.into(),
             next_reader: Arc::default(),
         })
+    }
+
+    /// The key that seals and opens this database's link tokens.
+    pub fn sealer(&self) -> Arc<Sealer> {
+        self.sealer.clone()
     }
 
     /// Runs `f` inside one immediate transaction on the writer, on a blocking thread;
@@ -135,7 +154,7 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     })
 }
 
-fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+fn migrate(conn: &mut Connection, sealer: &Sealer) -> anyhow::Result<()> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > MIGRATIONS.len() {
         anyhow::bail!(
@@ -143,11 +162,38 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
             MIGRATIONS.len()
         );
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+    for (i, (sql, rewrite)) in MIGRATIONS.iter().enumerate().skip(version) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if let Some(rewrite) = rewrite {
+            rewrite(&tx, sealer)?;
+        }
         tx.pragma_update(None, "user_version", i + 1)?;
         tx.commit()?;
+    }
+    if version < MIGRATIONS.len() {
+        // What the migrations replaced must not wait in the WAL for a later checkpoint.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
+    Ok(())
+}
+
+/// 0005: every invite's token becomes its hash plus the sealed token; a mail in the outbox
+/// that carries one gets the placeholder in its text and the token sealed beside it.
+fn seal_tokens(tx: &Transaction<'_>, sealer: &Sealer) -> rusqlite::Result<()> {
+    let plain: Vec<(i64, String)> = {
+        let mut st = tx.prepare("SELECT id, token_hash FROM invites WHERE token_sealed IS NULL")?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
+    };
+    for (id, token) in plain {
+        tx.execute(
+            "UPDATE invites SET token_hash = ?2, token_sealed = ?3 WHERE id = ?1",
+            rusqlite::params![id, tokens::hash(&token), sealer.seal(&token)],
+        )?;
+        tx.execute(
+            "UPDATE outbox SET body = replace(body, ?1, ?2), secret_sealed = ?3 WHERE instr(body, ?1) > 0",
+            rusqlite::params![token, tokens::PLACEHOLDER, sealer.seal(&token)],
+        )?;
     }
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! `/v1/invites`: create (idempotent), list, read, resend, revoke. The seat limit counts
 //! members plus pending invites and is checked in the same transaction as the insert.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,6 +23,7 @@ use crate::error::{ApiError, Json, Path, Query};
 use crate::mail::{self, Mail};
 use crate::members::{seats, unknown_role_message};
 use crate::paging::{check_limit, decode_cursor, like_pattern, page};
+use crate::tokens::{self, Sealer};
 
 pub(crate) const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
 
@@ -30,7 +33,7 @@ pub struct InviteRow {
     pub invite: Invite,
 }
 
-const SELECT: &str = "SELECT i.id, i.public_id, i.email, i.notification_email, i.role, i.delivery, i.status, i.token,
+const SELECT: &str = "SELECT i.id, i.public_id, i.email, i.notification_email, i.role, i.delivery, i.status, i.token_sealed,
         i.created_at, i.expires_at, i.accepted_at, i.revoked_at, i.identity_provider, i.tenant_id, i.require_secure,
         i.times_sent, i.last_sent_at, cu.public_id, cu.email, cu.name, au.public_id, au.email, au.name, i.account_id
     FROM invites i LEFT JOIN users cu ON cu.id = i.created_by LEFT JOIN users au ON au.id = i.accepted_by";
@@ -42,13 +45,33 @@ fn user_ref(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<UserRef
     })
 }
 
-/// `with_link`: the caller manages the team; the link is shown only then, and only while pending.
-fn row(
-    r: &rusqlite::Row<'_>,
-    now: &str,
-    with_link: bool,
-    link_base: &str,
-) -> rusqlite::Result<InviteRow> {
+/// How a pending invite's link is made, for a caller who manages the team: the server's public
+/// address and the key that opens the invite's sealed token (`tokens`).
+#[derive(Clone)]
+pub struct Links {
+    pub(crate) base: Arc<str>,
+    pub(crate) sealer: Arc<Sealer>,
+}
+
+impl Links {
+    pub fn new(base: Arc<str>, sealer: Arc<Sealer>) -> Links {
+        Links { base, sealer }
+    }
+
+    fn link(&self, sealed: Option<&[u8]>) -> Option<String> {
+        let token = self.sealer.open(sealed?)?;
+        Some(format!("{}/join/{token}", self.base))
+    }
+
+    /// A new token for an invite: what the database keeps of it (hash, sealed) and the token.
+    pub fn new_token(sealer: &Sealer) -> (Vec<u8>, Vec<u8>, String) {
+        let token = db::new_secret("");
+        (tokens::hash(&token), sealer.seal(&token), token)
+    }
+}
+
+/// `links`: the caller manages the team; the link is shown only then, and only while pending.
+fn row(r: &rusqlite::Row<'_>, now: &str, links: Option<&Links>) -> rusqlite::Result<InviteRow> {
     let stored: String = r.get(6)?;
     let expires_at: String = r.get(9)?;
     let status = match stored.as_str() {
@@ -58,7 +81,7 @@ fn row(
         "revoked" => InviteStatus::Revoked,
         _ => InviteStatus::Expired,
     };
-    let token: String = r.get(7)?;
+    let sealed: Option<Vec<u8>> = r.get(7)?;
     let provider = match r.get::<_, String>(12)?.as_str() {
         "google" => IdentityProvider::Google,
         "microsoft" => IdentityProvider::Microsoft,
@@ -88,8 +111,9 @@ fn row(
             require_secure_sign_in: r.get(14)?,
             times_sent: r.get(15)?,
             last_sent_at: db::parse_ts_opt(r.get(16)?),
-            link: (with_link && status == InviteStatus::Pending)
-                .then(|| format!("{link_base}/join/{token}")),
+            link: links
+                .filter(|_| status == InviteStatus::Pending)
+                .and_then(|l| l.link(sealed.as_deref())),
         },
     })
 }
@@ -101,7 +125,9 @@ pub fn find_by_token(
 ) -> Result<Option<InviteRow>, ApiError> {
     let now = db::ts(now);
     Ok(tx
-        .query_row(&format!("{SELECT} WHERE i.token = ?1"), [token], |r| row(r, &now, false, ""))
+        .query_row(&format!("{SELECT} WHERE i.token_hash = ?1"), [tokens::hash(token)], |r| {
+            row(r, &now, None)
+        })
         .opt()?)
 }
 
@@ -110,13 +136,12 @@ fn find(
     account_id: i64,
     id: &str,
     now: &str,
-    with_link: bool,
-    base: &str,
+    links: Option<&Links>,
 ) -> Result<InviteRow, ApiError> {
     tx.query_row(
         &format!("{SELECT} WHERE i.account_id = ?1 AND i.public_id = ?2"),
         params![account_id, id],
-        |r| row(r, now, with_link, base),
+        |r| row(r, now, links),
     )
     .opt()?
     .ok_or_else(|| ApiError::not_found("invite"))
@@ -142,7 +167,7 @@ pub async fn list(
     let with_link = caller.manages_team();
     let account_id = caller.account_id;
     let now = db::ts(st.now());
-    let base = st.public_url.clone();
+    let links = st.links();
     let status_sql = match query.status {
         None => "1",
         Some(InviteStatus::Pending) => "i.status = 'pending' AND i.expires_at > ?3",
@@ -160,7 +185,7 @@ pub async fn list(
                  AND ?3 IS NOT NULL ORDER BY i.id DESC LIMIT ?5"
             ))?;
             let rows = st
-                .query_map(params![account_id, before, now, pattern, limit as i64 + 1], |r| row(r, &now, with_link, &base))?
+                .query_map(params![account_id, before, now, pattern, limit as i64 + 1], |r| row(r, &now, with_link.then_some(&links)))?
                 .map(|r| r.map(|i| (i.rowid, i.invite)))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(page(rows, limit))
@@ -177,8 +202,9 @@ pub async fn get(
     let with_link = caller.manages_team();
     let account_id = caller.account_id;
     let now = db::ts(st.now());
-    let base = st.public_url.clone();
-    let inv = st.db.read(move |tx| find(tx, account_id, &id, &now, with_link, &base)).await?;
+    let links = st.links();
+    let inv =
+        st.db.read(move |tx| find(tx, account_id, &id, &now, with_link.then_some(&links))).await?;
     Ok(axum::Json(inv.invite))
 }
 
@@ -361,7 +387,7 @@ fn invite_mail<'a>(
     inviter: &str,
     role_name: &str,
     to: &'a str,
-    link: &str,
+    link: &'a str,
     expires: &str,
     kind: &'a str,
 ) -> Mail<'a> {
@@ -370,6 +396,7 @@ fn invite_mail<'a>(
         kind,
         to,
         subject: format!("{inviter} invited you to {account} on Roster"),
+        secret: link.rsplit_once("/join/").map(|(_, token)| token),
         body: format!(
             "{inviter} invited you to join {account} as {role_name}.\n\nOpen this link to accept:\n{link}\n\nThe link works until {expires} UTC. If you did not expect this, ignore this e-mail.\n"
         ),
@@ -432,7 +459,7 @@ pub async fn create(
     let key_id = caller.key_id;
     let inviter = caller.user.name.clone();
     let now = st.now();
-    let base = st.public_url.clone();
+    let links = st.links();
     let outcome = st
         .db
         .write(move |tx| {
@@ -452,13 +479,19 @@ pub async fn create(
                             "This Idempotency-Key was already used with a different request body. Use a new key for a new invite.",
                         ));
                     }
+                    // Stored without its link (no token at rest): the link is the invite's own,
+                    // while it is still pending.
+                    let mut inv: Invite = serde_json::from_str(&body)
+                        .map_err(|e| ApiError::internal(format!("stored replay: {e}")))?;
+                    inv.link = find(tx, facts.account_id, &inv.id, &now_s, Some(&links))?.invite.link;
+                    let body = serde_json::to_string(&inv).map_err(|e| ApiError::internal(e.to_string()))?;
                     return Ok(Created::Replay(status, body));
                 }
             }
             settle_expired(tx, facts.account_id, &new.email, &now_s)?;
             check_can_invite(tx, &facts, &new.email, now)?;
             let public_id = db::new_id("inv");
-            let token = db::new_secret("");
+            let (token_hash, token_sealed, _) = Links::new_token(&links.sealer);
             let expires_at = now + chrono::Duration::days(days as i64);
             let provider = match idp.provider {
                 IdentityProvider::Any => "any",
@@ -466,9 +499,9 @@ pub async fn create(
                 IdentityProvider::Microsoft => "microsoft",
             };
             tx.execute(
-                "INSERT INTO invites (public_id, account_id, email, notification_email, role, delivery, status, token, created_by, created_at,
-                    expires_at, lifetime_days, identity_provider, tenant_id, require_secure, times_sent, last_sent_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?14, ?11, ?12, ?13, 1, ?9)",
+                "INSERT INTO invites (public_id, account_id, email, notification_email, role, delivery, status, token_hash, created_by, created_at,
+                    expires_at, lifetime_days, identity_provider, tenant_id, require_secure, times_sent, last_sent_at, token_sealed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?14, ?11, ?12, ?13, 1, ?9, ?15)",
                 params![
                     public_id,
                     facts.account_id,
@@ -476,7 +509,7 @@ pub async fn create(
                     new.notification_email,
                     new.role,
                     if delivery == Delivery::Email { "email" } else { "link" },
-                    token,
+                    token_hash,
                     facts.user_id,
                     now_s,
                     db::ts(expires_at),
@@ -484,14 +517,15 @@ pub async fn create(
                     idp.tenant_id,
                     new.require_secure_sign_in,
                     days,
+                    token_sealed,
                 ],
             )?;
-            let inv = find(tx, facts.account_id, &public_id, &now_s, true, &base)?.invite;
+            let inv = find(tx, facts.account_id, &public_id, &now_s, Some(&links))?.invite;
             let link = inv.link.clone().unwrap_or_default();
             if delivery == Delivery::Email {
                 let to = inv.notification_email.as_deref().unwrap_or(&inv.email);
                 let expires = expires_at.format("%e %b %Y %H:%M").to_string();
-                mail::enqueue(tx, now, invite_mail(facts.account_id, &facts.account_name, &inviter, &role_name, to, &link, &expires, "invite"))?;
+                mail::enqueue(tx, now, &links.sealer, invite_mail(facts.account_id, &facts.account_name, &inviter, &role_name, to, &link, &expires, "invite"))?;
             }
             let ev = audit::record(
                 tx,
@@ -504,9 +538,11 @@ pub async fn create(
             )?;
             let body = serde_json::to_string(&inv).map_err(|e| ApiError::internal(e.to_string()))?;
             if let Some(k) = &idem_key {
+                let stored = Invite { link: None, ..inv.clone() };
+                let stored = serde_json::to_string(&stored).map_err(|e| ApiError::internal(e.to_string()))?;
                 tx.execute(
                     "INSERT INTO idempotency (key_id, idem_key, request_hash, status, body, created_at) VALUES (?1, ?2, ?3, 201, ?4, ?5)",
-                    params![key_id, k, hash, body, now_s],
+                    params![key_id, k, hash, stored, now_s],
                 )?;
             }
             Ok(Created::Fresh(body, vec![ev], delivery == Delivery::Email))
@@ -569,12 +605,12 @@ pub async fn resend(
     let facts = CallerFacts::of(&caller);
     let inviter = caller.user.name.clone();
     let now = st.now();
-    let base = st.public_url.clone();
+    let links = st.links();
     let (inv, events, mailed) = st
         .db
         .write(move |tx| {
             let now_s = db::ts(now);
-            let cur = find(tx, facts.account_id, &id, &now_s, true, &base)?;
+            let cur = find(tx, facts.account_id, &id, &now_s, Some(&links))?;
             require_owner_for_owner_invite(&facts, &cur.invite, "resend")?;
             match cur.invite.status {
                 InviteStatus::Accepted | InviteStatus::Revoked => {
@@ -596,14 +632,14 @@ pub async fn resend(
                 "UPDATE invites SET status = 'pending', expires_at = ?2, times_sent = times_sent + 1, last_sent_at = ?3 WHERE id = ?1",
                 params![cur.rowid, db::ts(expires_at), now_s],
             )?;
-            let inv = find(tx, facts.account_id, &id, &now_s, true, &base)?.invite;
+            let inv = find(tx, facts.account_id, &id, &now_s, Some(&links))?.invite;
             let mailed = inv.delivery == Delivery::Email;
             if mailed {
                 let to = inv.notification_email.as_deref().unwrap_or(&inv.email);
                 let role_name = facts.policy.role(&inv.role).map_or(inv.role.clone(), |r| r.name.clone());
                 let expires = expires_at.format("%e %b %Y %H:%M").to_string();
                 let link = inv.link.clone().unwrap_or_default();
-                mail::enqueue(tx, now, invite_mail(facts.account_id, &facts.account_name, &inviter, &role_name, to, &link, &expires, "invite_resend"))?;
+                mail::enqueue(tx, now, &links.sealer, invite_mail(facts.account_id, &facts.account_name, &inviter, &role_name, to, &link, &expires, "invite_resend"))?;
             }
             let ev = audit::record(
                 tx,
@@ -632,12 +668,12 @@ pub async fn revoke(
     caller.require_manager()?;
     let facts = CallerFacts::of(&caller);
     let now = st.now();
-    let base = st.public_url.clone();
+    let links = st.links();
     let (inv, events) = st
         .db
         .write(move |tx| {
             let now_s = db::ts(now);
-            let cur = find(tx, facts.account_id, &id, &now_s, true, &base)?;
+            let cur = find(tx, facts.account_id, &id, &now_s, Some(&links))?;
             require_owner_for_owner_invite(&facts, &cur.invite, "revoke")?;
             if cur.invite.status != InviteStatus::Pending {
                 return Err(ApiError::conflict(
@@ -652,7 +688,7 @@ pub async fn revoke(
                 "UPDATE invites SET status = 'revoked', revoked_at = ?2 WHERE id = ?1",
                 params![cur.rowid, now_s],
             )?;
-            let inv = find(tx, facts.account_id, &id, &now_s, true, &base)?.invite;
+            let inv = find(tx, facts.account_id, &id, &now_s, Some(&links))?.invite;
             let ev = audit::record(
                 tx,
                 facts.account_id,

@@ -20,6 +20,7 @@ mod paging;
 mod presets;
 mod promotions;
 pub mod seed;
+pub mod tokens;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -102,6 +103,11 @@ pub struct AppState {
 impl AppState {
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// How invite links are made for managers: this server's address and its token key.
+    pub(crate) fn links(&self) -> invites::Links {
+        invites::Links::new(self.public_url.clone(), self.db.sealer())
     }
 
     /// Hands committed audit events to live `/v1/events` subscribers.
@@ -261,15 +267,19 @@ pub struct OutboxMail {
     pub error: Option<String>,
 }
 
-/// Recorded e-mails, newest first.
+/// Recorded e-mails, newest first, as they are sent (their tokens unsealed).
 pub fn outbox(db: &Db, to: Option<&str>, limit: usize) -> anyhow::Result<Vec<OutboxMail>> {
+    let sealer = db.sealer();
     db.blocking(|tx| {
         let mut st = tx.prepare(
-            "SELECT kind, to_addr, subject, body, created_at, sent_at, error FROM outbox WHERE (?1 IS NULL OR to_addr = ?1 COLLATE NOCASE) ORDER BY id DESC LIMIT ?2",
+            "SELECT kind, to_addr, subject, body, created_at, sent_at, error, secret_sealed FROM outbox WHERE (?1 IS NULL OR to_addr = ?1 COLLATE NOCASE) ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = st
             .query_map(rusqlite::params![to, limit as i64], |r| {
-                Ok(OutboxMail { kind: r.get(0)?, to: r.get(1)?, subject: r.get(2)?, body: r.get(3)?, created_at: r.get(4)?, sent_at: r.get(5)?, error: r.get(6)? })
+                // As sent: the sealed token back in the text.
+                let sealed: Option<Vec<u8>> = r.get(7)?;
+                let body = mail::render(r.get(3)?, sealed.as_deref(), &sealer);
+                Ok(OutboxMail { kind: r.get(0)?, to: r.get(1)?, subject: r.get(2)?, body, created_at: r.get(4)?, sent_at: r.get(5)?, error: r.get(6)? })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)

@@ -12,6 +12,7 @@ use rusqlite::{Transaction, params};
 use tokio::sync::Notify;
 
 use crate::db::{self, Db};
+use crate::tokens::{self, Sealer};
 
 pub struct Mail<'a> {
     pub account_id: Option<i64>,
@@ -19,18 +20,34 @@ pub struct Mail<'a> {
     pub to: &'a str,
     pub subject: String,
     pub body: String,
+    /// The link token in `body`: stored sealed, a placeholder in its place (`tokens`).
+    pub secret: Option<&'a str>,
 }
 
 pub fn enqueue(
     tx: &Transaction<'_>,
     now: chrono::DateTime<chrono::Utc>,
+    sealer: &Sealer,
     mail: Mail<'_>,
 ) -> rusqlite::Result<()> {
+    let (body, sealed) = match mail.secret.filter(|s| !s.is_empty()) {
+        Some(secret) => (mail.body.replace(secret, tokens::PLACEHOLDER), Some(sealer.seal(secret))),
+        None => (mail.body, None),
+    };
     tx.execute(
-        "INSERT INTO outbox (account_id, kind, to_addr, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![mail.account_id, mail.kind, mail.to, mail.subject, mail.body, db::ts(now)],
+        "INSERT INTO outbox (account_id, kind, to_addr, subject, body, created_at, secret_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![mail.account_id, mail.kind, mail.to, mail.subject, body, db::ts(now), sealed],
     )?;
     Ok(())
+}
+
+/// A stored mail's text as it is sent: its sealed token back in place of the placeholder.
+/// A token this server's key cannot open leaves the placeholder (and the mail unusable).
+pub fn render(body: String, sealed: Option<&[u8]>, sealer: &Sealer) -> String {
+    match sealed.and_then(|s| sealer.open(s)) {
+        Some(token) => body.replace(tokens::PLACEHOLDER, &token),
+        None => body,
+    }
 }
 
 #[derive(Clone)]
@@ -71,15 +88,19 @@ impl Mailer {
 
 async fn deliver_loop(db: Db, smtp: Option<Smtp>, wake: Arc<Notify>) {
     let mut last_seen = 0i64;
+    let sealer = db.sealer();
     loop {
+        let sealer = sealer.clone();
         let pending = db
             .read(move |tx| {
                 let mut st = tx.prepare(
-                    "SELECT id, kind, to_addr, subject, body FROM outbox WHERE id > ?1 AND sent_at IS NULL ORDER BY id LIMIT 100",
+                    "SELECT id, kind, to_addr, subject, body, secret_sealed FROM outbox WHERE id > ?1 AND sent_at IS NULL ORDER BY id LIMIT 100",
                 )?;
                 let rows = st
                     .query_map([last_seen], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+                        let sealed: Option<Vec<u8>> = r.get(5)?;
+                        let body = render(r.get(4)?, sealed.as_deref(), &sealer);
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, body))
                     })?
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(rows)

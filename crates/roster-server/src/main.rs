@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Serve the API. Prints one JSON line on stdout once it accepts connections.
     Serve {
+        /// The SQLite database. Its token key is kept beside it as `<db>.key` (made on first
+        /// start): back it up apart from the database.
         #[arg(long, env = "ROSTER_DB")]
         db: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080", env = "ROSTER_LISTEN")]

@@ -297,7 +297,7 @@ pub async fn update(
     let facts = CallerFacts::of(&caller);
     let requester = caller.user.clone();
     let now = st.now();
-    let confirm_base = st.public_url.to_string();
+    let links = st.links();
     let (update, events, mailed) = st
         .db
         .write(move |tx| {
@@ -341,15 +341,8 @@ pub async fn update(
                     guard_last_owner(tx, &facts, &target.member, "demoting them")?;
                 }
                 if promoting && !demoting && facts.policy.owner_promotion_confirmation {
-                    let (p, ev) = promotions::request(
-                        tx,
-                        &facts,
-                        &requester,
-                        &target,
-                        role,
-                        now,
-                        &confirm_base,
-                    )?;
+                    let (p, ev) =
+                        promotions::request(tx, &facts, &requester, &target, role, now, &links)?;
                     promotion = Some(p);
                     events.extend(ev);
                     mailed = true;

@@ -18,6 +18,7 @@ use crate::auth::Caller;
 use crate::auth::CallerFacts;
 use crate::db::{self, OptionalRow};
 use crate::error::{ApiError, Json, Path, Query};
+use crate::invites::Links;
 use crate::mail::{self, Mail};
 use crate::members::MemberRow;
 use crate::pages::{self, esc};
@@ -74,8 +75,9 @@ pub fn request(
     target: &MemberRow,
     role: &str,
     now: chrono::DateTime<chrono::Utc>,
-    base: &str,
+    links: &Links,
 ) -> Result<(OwnerPromotion, Vec<(i64, AuditEvent)>), ApiError> {
+    let base = &links.base;
     let now_s = db::ts(now);
     let existing = tx
         .query_row(
@@ -99,9 +101,11 @@ pub fn request(
     mail::enqueue(
         tx,
         now,
+        &links.sealer,
         Mail {
             account_id: Some(facts.account_id),
             kind: "owner_promotion_confirm",
+            secret: Some(&token),
             to: &requester.email,
             subject: format!(
                 "Confirm: make {} {role_name} of {}",
@@ -234,6 +238,7 @@ async fn confirm_token(st: &AppState, token: String) -> Result<(OwnerPromotion, 
         return Err(ApiError::not_found("owner promotion"));
     }
     let now = st.now();
+    let sealer = st.db.sealer();
     let (p, account_name, events) = st
         .db
         .write(move |tx| {
@@ -279,9 +284,11 @@ async fn confirm_token(st: &AppState, token: String) -> Result<(OwnerPromotion, 
             mail::enqueue(
                 tx,
                 now,
+                &sealer,
                 Mail {
                     account_id: Some(cur.account_id),
                     kind: "owner_promotion_done",
+                    secret: None,
                     to: &cur.promotion.user.email,
                     subject: format!("You are now {role_name} of {account_name}"),
                     body: format!("{} made you {role_name} of {account_name}.\n", cur.promotion.requested_by.name),

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::db::{self, Db};
+use crate::invites::Links;
 use crate::presets::{self, PRESETS};
 
 #[derive(Debug, Clone, Serialize)]
@@ -217,6 +218,7 @@ fn demo_shape(preset: &str) -> DemoShape {
 /// One account per preset with a user and key for every role (owner-level role first),
 /// members, invites in every status and the audit history that led there.
 pub fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<SeededAccount>> {
+    let sealer = db.sealer();
     let hash = crate::join::hash_password(DEMO_PASSWORD)?;
     let mut out = Vec::new();
     for preset in PRESETS.iter() {
@@ -246,17 +248,19 @@ pub fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<SeededAccount>> {
             let delivery = |i: usize| if by_email(i) { "email" } else { "link" };
             let add_invite = |tx: &Transaction<'_>, email: &str, role: &str, status: &str, created: DateTime<Utc>, i: usize, accepted_by: Option<i64>| -> rusqlite::Result<String> {
                 let public_id = db::new_id("inv");
+                let (token_hash, token_sealed, _) = Links::new_token(&sealer);
                 let decided = created + Duration::days(2);
                 let idp = if policy.identity_provider_restriction && i % 3 == 1 { "microsoft" } else if policy.identity_provider_restriction && i % 3 == 2 { "google" } else { "any" };
                 let tenant = (idp == "microsoft").then_some("contoso.onmicrosoft.com");
                 tx.execute(
-                    "INSERT INTO invites (public_id, account_id, email, role, delivery, status, token, created_by, created_at, expires_at,
-                        accepted_at, accepted_by, revoked_at, identity_provider, tenant_id, require_secure, times_sent, last_sent_at, lifetime_days)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?9, ?18)",
+                    "INSERT INTO invites (public_id, account_id, email, role, delivery, status, token_hash, created_by, created_at, expires_at,
+                        accepted_at, accepted_by, revoked_at, identity_provider, tenant_id, require_secure, times_sent, last_sent_at, lifetime_days, token_sealed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?9, ?18, ?19)",
                     params![
-                        public_id, acc, email, role, delivery(i), status, db::new_secret(""), owner_uid, db::ts(created), db::ts(created + lifetime),
+                        public_id, acc, email, role, delivery(i), status, token_hash, owner_uid, db::ts(created), db::ts(created + lifetime),
                         (status == "accepted").then(|| db::ts(decided)), accepted_by, (status == "revoked").then(|| db::ts(decided)),
                         idp, tenant, policy.secure_sign_in_option && i.is_multiple_of(2), 1 + (i % 2) as i64, policy.invite_lifetime_days,
+                        token_sealed,
                     ],
                 )?;
                 audit(tx, acc, "invite_created", Some(owner_uid), "invite", &public_id, email, json!({"role": role, "delivery": delivery(i)}), created)?;
@@ -304,8 +308,9 @@ fn in_date_order(tx: &Transaction<'_>, account: i64) -> rusqlite::Result<()> {
     const TABLES: [(&str, &str); 2] = [
         (
             "invites",
-            "public_id, account_id, email, notification_email, role, delivery, status, token, created_by, created_at, expires_at,
-             accepted_at, accepted_by, revoked_at, identity_provider, tenant_id, require_secure, times_sent, last_sent_at, lifetime_days",
+            "public_id, account_id, email, notification_email, role, delivery, status, token_hash, created_by, created_at, expires_at,
+             accepted_at, accepted_by, revoked_at, identity_provider, tenant_id, require_secure, times_sent, last_sent_at, lifetime_days,
+             token_sealed",
         ),
         ("audit", "account_id, action, actor_user_id, target_kind, target_id, target_email, details, created_at"),
     ];
@@ -344,6 +349,7 @@ pub fn scale(
     let others: Vec<&str> =
         p.policy.roles.iter().filter(|r| !r.is_owner).map(|r| r.id.as_str()).collect();
     let tag = &db::new_id("s")[2..10];
+    let sealer = db.sealer();
     db.blocking(|tx| {
         let (acc, acc_id) = insert_account(tx, name, preset, now)?;
         let mut owner = None;
@@ -363,25 +369,27 @@ pub fn scale(
                 }
             }
             let mut invite = tx.prepare(
-                "INSERT INTO invites (public_id, account_id, email, role, delivery, status, token, created_by, created_at, expires_at, times_sent, last_sent_at, lifetime_days)
-                 VALUES (?1, ?2, ?3, ?4, 'link', ?5, ?6, ?7, ?8, ?9, 1, ?8, ?10)",
+                "INSERT INTO invites (public_id, account_id, email, role, delivery, status, token_hash, created_by, created_at, expires_at, times_sent, last_sent_at, lifetime_days, token_sealed)
+                 VALUES (?1, ?2, ?3, ?4, 'link', ?5, ?6, ?7, ?8, ?9, 1, ?8, ?10, ?11)",
             )?;
             let owner_uid = owner.as_ref().map(|o| o.0);
             for i in 0..invites {
                 let status = ["pending", "pending", "revoked", "expired"][i % 4];
                 // Oldest first, so insertion order (which lists page by) matches creation time.
                 let at = now - Duration::minutes((invites - i) as i64);
+                let (token_hash, token_sealed, _) = Links::new_token(&sealer);
                 invite.execute(params![
                     db::new_id("inv"),
                     acc,
                     format!("invitee{i}.{tag}@scale.example"),
                     others[i % others.len()],
                     status,
-                    db::new_secret(""),
+                    token_hash,
                     owner_uid,
                     db::ts(at),
                     db::ts(at + Duration::days(p.policy.invite_lifetime_days as i64)),
-                    p.policy.invite_lifetime_days
+                    p.policy.invite_lifetime_days,
+                    token_sealed
                 ])?;
             }
         }

@@ -79,6 +79,11 @@ impl TestServer {
         format!("{}{path}", self.server.url)
     }
 
+    /// The folder of the server's database file (and its WAL and token key).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn account(&self, preset: &str) -> &SeededAccount {
         self.accounts
             .iter()

@@ -179,16 +179,18 @@ pub fn insert_pending_invite(
 ) -> String {
     let token = format!("direct{:032x}", rand::random::<u128>());
     let public_id = format!("inv_direct{:016x}", rand::random::<u64>());
-    let (account, email, role, tok) =
-        (account_public_id.to_string(), email.to_string(), role.to_string(), token.clone());
+    let (account, email, role) =
+        (account_public_id.to_string(), email.to_string(), role.to_string());
+    // As the server keeps a token: its hash, and the token sealed with the server's key.
+    let (hash, sealed) = (roster_server::tokens::hash(&token), t.server.db.sealer().seal(&token));
     t.server
         .db
         .blocking(move |tx| {
             let acc: i64 = tx.query_row("SELECT id FROM accounts WHERE public_id = ?1", [&account], |r| r.get(0))?;
             tx.execute(
-                "INSERT INTO invites (public_id, account_id, email, role, delivery, status, token, created_at, expires_at, lifetime_days, times_sent, last_sent_at)
-                 VALUES (?1, ?2, ?3, ?4, 'link', 'pending', ?5, ?6, ?7, 14, 1, ?6)",
-                rusqlite::params![public_id, acc, email, role, tok, ts(now), ts(now + chrono::Duration::days(14))],
+                "INSERT INTO invites (public_id, account_id, email, role, delivery, status, token_hash, token_sealed, created_at, expires_at, lifetime_days, times_sent, last_sent_at)
+                 VALUES (?1, ?2, ?3, ?4, 'link', 'pending', ?5, ?8, ?6, ?7, 14, 1, ?6)",
+                rusqlite::params![public_id, acc, email, role, hash, ts(now), ts(now + chrono::Duration::days(14)), sealed],
             )?;
             Ok(())
         })

@@ -12,3 +12,4 @@ mod lifecycle;
 mod mail;
 mod members;
 mod smoke;
+mod tokens;
