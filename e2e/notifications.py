@@ -12,15 +12,12 @@ import threading
 import time
 
 from jeepney import HeaderFields, MessageType, new_error, new_method_return
-from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
+
+from bus import own
 
 NAME = "org.freedesktop.Notifications"
 INTERFACE = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
-# RequestName flags / replies (D-Bus specification).
-DO_NOT_QUEUE = 4
-PRIMARY_OWNER = 1
 
 
 class NotificationServer:
@@ -30,11 +27,7 @@ class NotificationServer:
         self.shown: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._conn = open_dbus_connection(bus="SESSION")
-        reply = self._conn.send_and_get_reply(message_bus.RequestName(NAME, DO_NOT_QUEUE), timeout=5)
-        if reply.body[0] != PRIMARY_OWNER:
-            self._conn.close()
-            raise RuntimeError(f"another process already owns {NAME} on this session bus")
+        self._conn = own(NAME)
         self._thread = threading.Thread(target=self._serve, name="notifications", daemon=True)
         self._thread.start()
 

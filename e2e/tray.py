@@ -14,13 +14,13 @@ import threading
 import time
 
 from jeepney import DBusAddress, HeaderFields, MessageType, new_error, new_method_call, new_method_return, new_signal
-from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import open_dbus_connection
+
+from bus import own
 
 NAME = "org.kde.StatusNotifierWatcher"
 PATH = "/StatusNotifierWatcher"
 PROPS = "org.freedesktop.DBus.Properties"
-DO_NOT_QUEUE, PRIMARY_OWNER = 4, 1
 
 
 class TrayHost:
@@ -30,11 +30,7 @@ class TrayHost:
         self.items: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._conn = open_dbus_connection(bus="SESSION")
-        reply = self._conn.send_and_get_reply(message_bus.RequestName(NAME, DO_NOT_QUEUE), timeout=5)
-        if reply.body[0] != PRIMARY_OWNER:
-            self._conn.close()
-            raise RuntimeError(f"another process already owns {NAME} on this session bus")
+        self._conn = own(NAME)
         self._client = open_dbus_connection(bus="SESSION")
         self._thread = threading.Thread(target=self._serve, name="tray-host", daemon=True)
         self._thread.start()

@@ -101,6 +101,12 @@ async fn given_invites_created_replayed_and_mailed_then_the_database_keeps_no_to
     t.server.shutdown().await;
 }
 
+/// (row id, sealed token) of every row `sql` selects.
+fn sealed_rows(conn: &rusqlite::Connection, sql: &str) -> Vec<(i64, Vec<u8>)> {
+    let mut st = conn.prepare(sql).unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap()
+}
+
 /// Turns a current database back into the schema before sealed tokens (version 4): tokens in
 /// `invites.token` and in the outbox's text, as such a server left them.
 fn back_to_plain_tokens(path: &Path) -> Vec<String> {
@@ -108,13 +114,7 @@ fn back_to_plain_tokens(path: &Path) -> Vec<String> {
     let sealer = db.sealer();
     drop(db);
     let conn = rusqlite::Connection::open(path).unwrap();
-    let rows: Vec<(i64, Vec<u8>)> = conn
-        .prepare("SELECT id, token_sealed FROM invites")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rows = sealed_rows(&conn, "SELECT id, token_sealed FROM invites");
     let mut tokens = Vec::new();
     for (id, sealed) in rows {
         let token = sealer.open(&sealed).unwrap();
@@ -125,13 +125,8 @@ fn back_to_plain_tokens(path: &Path) -> Vec<String> {
         .unwrap();
         tokens.push(token);
     }
-    let mails: Vec<(i64, Vec<u8>)> = conn
-        .prepare("SELECT id, secret_sealed FROM outbox WHERE secret_sealed IS NOT NULL")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let mails =
+        sealed_rows(&conn, "SELECT id, secret_sealed FROM outbox WHERE secret_sealed IS NOT NULL");
     for (id, sealed) in mails {
         let token = sealer.open(&sealed).unwrap();
         conn.execute(
