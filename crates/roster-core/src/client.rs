@@ -38,6 +38,73 @@ pub struct HttpConfig {
     /// Attempts for retryable requests, the first included.
     pub attempts: u32,
     pub backoff: Duration,
+    /// Whether https requests may go through the environment's proxy (`ProxyUse::from_env`).
+    pub proxy: ProxyUse,
+}
+
+/// Turns the environment's proxy on for https (`ROSTER_USE_PROXY=1`); without it Roster
+/// ignores HTTPS_PROXY, ALL_PROXY and HTTP_PROXY.
+pub const PROXY_ENV: &str = "ROSTER_USE_PROXY";
+
+/// Whether requests may go through a proxy. A proxy sees every header of a plain-http request,
+/// the API key's included, so plain http (which Roster allows to this computer only) and
+/// anything to this computer always go direct; https tunnels through the proxy (CONNECT),
+/// which sees only the server's name, and only when the user turned it on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyUse {
+    /// Straight to the server, whatever the environment names.
+    Direct,
+    /// https to other computers through this proxy (HTTPS_PROXY or ALL_PROXY); `NO_PROXY`
+    /// still applies.
+    Https { url: String },
+}
+
+impl ProxyUse {
+    /// `Https` with the environment's proxy when `ROSTER_USE_PROXY=1` and one is set.
+    pub fn from_env() -> ProxyUse {
+        match (std::env::var(PROXY_ENV).as_deref(), env_proxy()) {
+            (Ok("1"), Some((_, url))) => ProxyUse::Https { url },
+            _ => ProxyUse::Direct,
+        }
+    }
+
+    /// What `roster accounts doctor` says about it, credentials masked.
+    pub fn describe(&self) -> String {
+        match (self, env_proxy()) {
+            (ProxyUse::Https { url }, _) => format!(
+                "https to other computers through {} ({PROXY_ENV}=1); this computer and plain http always direct",
+                masked_proxy(url)
+            ),
+            (ProxyUse::Direct, Some((name, url))) => format!(
+                "direct: {name} names {}, but Roster uses a proxy only with {PROXY_ENV}=1 (and then for https only)",
+                masked_proxy(&url)
+            ),
+            (ProxyUse::Direct, None) => "direct (no proxy)".to_string(),
+        }
+    }
+}
+
+/// The environment's proxy for https, by the variable that names it.
+fn env_proxy() -> Option<(&'static str, String)> {
+    ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"].into_iter().find_map(|name| {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty()).map(|v| (name, v))
+    })
+}
+
+/// A proxy address without the password it may carry.
+fn masked_proxy(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Whether a request to `url` may take the proxy: https to another computer only.
+fn takes_proxy(url: &Url) -> bool {
+    url.scheme() == "https" && !is_loopback(url.host_str().unwrap_or_default())
 }
 
 impl Default for HttpConfig {
@@ -49,6 +116,7 @@ impl Default for HttpConfig {
             max_body_bytes: 4 * 1024 * 1024,
             attempts: 3,
             backoff: Duration::from_millis(250),
+            proxy: ProxyUse::from_env(),
         }
     }
 }
@@ -64,13 +132,33 @@ pub struct Http {
 
 impl Http {
     pub fn new(config: HttpConfig) -> Result<Http> {
+        let proxy = match &config.proxy {
+            ProxyUse::Direct => None,
+            ProxyUse::Https { url } => {
+                let target = Url::parse(url).map_err(|_| Error::Invalid {
+                    field: "HTTPS_PROXY".into(),
+                    message: format!(
+                        "{PROXY_ENV}=1, but the proxy {} is not an address like http://proxy.example:3128. Fix HTTPS_PROXY / ALL_PROXY, or unset {PROXY_ENV}.",
+                        masked_proxy(url)
+                    ),
+                })?;
+                let proxy = reqwest::Proxy::custom(move |u| takes_proxy(u).then(|| target.clone()));
+                Some(proxy.no_proxy(reqwest::NoProxy::from_env()))
+            }
+        };
         let base = || {
-            reqwest::Client::builder()
+            let builder = reqwest::Client::builder()
                 .user_agent(concat!("roster/", env!("CARGO_PKG_VERSION")))
                 .connect_timeout(config.connect_timeout)
                 .gzip(true)
                 .https_only(false) // http is allowed to loopback only, checked per server URL
                 .redirect(reqwest::redirect::Policy::none())
+                // Never the environment's proxies on their own: `proxy` says which one, if any.
+                .no_proxy();
+            match &proxy {
+                Some(p) => builder.proxy(p.clone()),
+                None => builder,
+            }
         };
         let build = |b: reqwest::ClientBuilder| {
             b.build().map_err(|e| Error::Unreachable { url: String::new(), reason: e.to_string() })
@@ -817,6 +905,25 @@ fn sse_events(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn given_a_proxy_then_only_https_to_other_computers_takes_it_and_its_password_never_shows() {
+        let url = |u: &str| Url::parse(u).unwrap();
+        assert!(takes_proxy(&url("https://api.example.com/v1/me")));
+        for direct in [
+            "http://127.0.0.1:8080/v1/me",
+            "https://localhost/v1/me",
+            "https://[::1]:8443/",
+            "http://10.0.0.5/",
+        ] {
+            assert!(!takes_proxy(&url(direct)), "{direct}");
+        }
+        assert_eq!(
+            masked_proxy("http://ana:s3cret@proxy.example:3128"),
+            "http://ana:***@proxy.example:3128/"
+        );
+        assert_eq!(masked_proxy("http://proxy.example:3128"), "http://proxy.example:3128");
+    }
 
     #[test]
     fn plain_http_is_refused_off_loopback() {

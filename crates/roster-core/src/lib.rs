@@ -22,7 +22,7 @@ pub mod storage;
 pub use accounts::{AccountStore, Added, KeyReport, KeyState, SavedAccount, VerifiedKey};
 pub use bulk::{BulkOptions, BulkPlan, BulkReport, RowOutcome};
 pub use cache::{Cache, Cached, RawSnapshot, Snapshot};
-pub use client::{Http, HttpConfig, IdempotencyKey, TeamClient};
+pub use client::{Http, HttpConfig, IdempotencyKey, ProxyUse, TeamClient};
 pub use clipboard::{AutoClear, Clipboard, CopyOptions, HoldEnd};
 pub use error::{Error, ErrorCode, Result};
 pub use flows::{CopyOutcome, CopyTo, InviteLink};

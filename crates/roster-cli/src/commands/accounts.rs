@@ -159,6 +159,8 @@ fn doctor(ctx: &Ctx) -> Result<()> {
             active: Option<String>,
             keychain: Keychain<'a>,
             env: Env,
+            /// How requests reach servers: direct, or https through which proxy.
+            proxy: String,
             accounts: &'a [KeyReport],
             healthy: bool,
         }
@@ -172,6 +174,7 @@ fn doctor(ctx: &Ctx) -> Result<()> {
                 problem: reachable.as_ref().err().map(|e| e.to_string()),
             },
             env: Env { server: env_server, api_key: env_key },
+            proxy: ctx.http.config().proxy.describe(),
             accounts: &reports,
             healthy,
         });
@@ -193,6 +196,7 @@ fn doctor(ctx: &Ctx) -> Result<()> {
             }
             (None, _) => println!("{KEY_ENV}: not set"),
         }
+        println!("Proxy: {}", ctx.http.config().proxy.describe());
         if reports.is_empty() {
             println!("\nNo accounts yet. Add one with `roster accounts add --server URL`.");
         }

@@ -7,6 +7,7 @@ mod clipboard;
 mod common;
 // roster-core's desktop-session rules (skip, required), shared rather than written again.
 mod errors;
+mod proxy;
 #[path = "../../../roster-core/tests/integration/session.rs"]
 mod session;
 mod team;

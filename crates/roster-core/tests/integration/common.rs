@@ -26,6 +26,7 @@ pub fn test_http_config() -> HttpConfig {
         max_body_bytes: HttpConfig::default().max_body_bytes,
         attempts: 3,
         backoff: Duration::from_millis(50),
+        proxy: roster_core::ProxyUse::Direct,
     }
 }
 
