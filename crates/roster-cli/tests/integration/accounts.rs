@@ -349,8 +349,12 @@ fn given_a_key_deleted_outside_roster_when_used_then_exit_3_and_doctor_says_it_i
     );
     let out = roster.cmd(&["accounts", "doctor", "--json"]).run().ok();
     let report = out.json();
-    assert_fields(&report, &["config_file", "active", "keychain", "env", "accounts", "healthy"]);
+    assert_fields(
+        &report,
+        &["config_file", "active", "keychain", "env", "proxy", "accounts", "healthy"],
+    );
     assert_eq!(report["healthy"], true);
+    assert_eq!(report["proxy"], "direct (no proxy)", "no proxy in the test environment");
     assert_eq!(report["keychain"]["reachable"], true);
     assert_fields(
         &report["accounts"][0],
