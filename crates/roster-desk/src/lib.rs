@@ -19,8 +19,7 @@ mod status;
 pub mod views;
 
 pub use error::AppError;
-pub use live::joined_message;
-pub use session::{AUDIT_IN_VIEW, AUDIT_PAGE, Desk, FIRST_PAGE, LIVE_MAX_BACKOFF};
+pub use session::{Desk, FIRST_PAGE};
 pub use views::{
     AccountsView, AuditNotice, CachedView, CopiedMessage, DeskEvent, InviteCreated, KeychainKind,
     KeychainStatus, TeamView,

@@ -138,7 +138,7 @@ async fn stream_once(
 }
 
 /// "Ana Lima joined Acme as Member", for an accepted invite.
-pub fn joined_message(event: &AuditEvent, me: &Me) -> Option<String> {
+pub(crate) fn joined_message(event: &AuditEvent, me: &Me) -> Option<String> {
     if event.action != AuditAction::InviteAccepted {
         return None;
     }

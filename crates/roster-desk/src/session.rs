@@ -37,14 +37,14 @@ use crate::views::{
 };
 
 /// Audit events in a team view: the newest this many.
-pub const AUDIT_IN_VIEW: u32 = 200;
+pub(crate) const AUDIT_IN_VIEW: u32 = 200;
 /// Audit events per page of `audit_page`.
-pub const AUDIT_PAGE: u32 = 100;
+pub(crate) const AUDIT_PAGE: u32 = 100;
 /// Members on a team's first screen before the rest has loaded: a page as large as the API
 /// gives, more than a window shows.
 pub const FIRST_PAGE: u32 = 200;
 /// Longest wait between two attempts to reconnect the live event stream.
-pub const LIVE_MAX_BACKOFF: Duration = Duration::from_secs(30);
+pub(crate) const LIVE_MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// A cached snapshot younger than this seeds the live stream's `Last-Event-ID`, so events
 /// between the last refresh and the stream's start are replayed, not lost. Older ones would
 /// replay (and notify) too much history.

@@ -62,12 +62,6 @@ impl Links {
         let token = self.sealer.open(sealed?)?;
         Some(format!("{}/join/{token}", self.base))
     }
-
-    /// A new token for an invite: what the database keeps of it (hash, sealed) and the token.
-    pub fn new_token(sealer: &Sealer) -> (Vec<u8>, Vec<u8>, String) {
-        let token = db::new_secret("");
-        (tokens::hash(&token), sealer.seal(&token), token)
-    }
 }
 
 /// `links`: the caller manages the team; the link is shown only then, and only while pending.
@@ -491,7 +485,7 @@ pub async fn create(
             settle_expired(tx, facts.account_id, &new.email, &now_s)?;
             check_can_invite(tx, &facts, &new.email, now)?;
             let public_id = db::new_id("inv");
-            let (token_hash, token_sealed, _) = Links::new_token(&links.sealer);
+            let (token_hash, token_sealed) = tokens::new_token(&links.sealer);
             let expires_at = now + chrono::Duration::days(days as i64);
             let provider = match idp.provider {
                 IdentityProvider::Any => "any",

@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::db::{self, Db};
-use crate::invites::Links;
 use crate::presets::{self, PRESETS};
+use crate::tokens;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SeededKey {
@@ -248,7 +248,7 @@ pub fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<SeededAccount>> {
             let delivery = |i: usize| if by_email(i) { "email" } else { "link" };
             let add_invite = |tx: &Transaction<'_>, email: &str, role: &str, status: &str, created: DateTime<Utc>, i: usize, accepted_by: Option<i64>| -> rusqlite::Result<String> {
                 let public_id = db::new_id("inv");
-                let (token_hash, token_sealed, _) = Links::new_token(&sealer);
+                let (token_hash, token_sealed) = tokens::new_token(&sealer);
                 let decided = created + Duration::days(2);
                 let idp = if policy.identity_provider_restriction && i % 3 == 1 { "microsoft" } else if policy.identity_provider_restriction && i % 3 == 2 { "google" } else { "any" };
                 let tenant = (idp == "microsoft").then_some("contoso.onmicrosoft.com");
@@ -377,7 +377,7 @@ pub fn scale(
                 let status = ["pending", "pending", "revoked", "expired"][i % 4];
                 // Oldest first, so insertion order (which lists page by) matches creation time.
                 let at = now - Duration::minutes((invites - i) as i64);
-                let (token_hash, token_sealed, _) = Links::new_token(&sealer);
+                let (token_hash, token_sealed) = tokens::new_token(&sealer);
                 invite.execute(params![
                     db::new_id("inv"),
                     acc,

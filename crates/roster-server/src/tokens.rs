@@ -62,6 +62,13 @@ impl Sealer {
     }
 }
 
+/// A new link token as the database keeps it: (its hash, the token sealed). The token itself
+/// is shown only in links made from the sealed copy.
+pub fn new_token(sealer: &Sealer) -> (Vec<u8>, Vec<u8>) {
+    let token = db::new_secret("");
+    (hash(&token), sealer.seal(&token))
+}
+
 /// What a link is looked up by: the token's SHA-256.
 pub fn hash(token: &str) -> Vec<u8> {
     db::sha256(token)
